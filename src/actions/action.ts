@@ -1,0 +1,177 @@
+import type { z } from 'zod';
+import { InvalidDefinitionError } from '../errors/index.js';
+import type { JsonValue } from '../internal/json.js';
+
+/**
+ * What running an action does to the world. `read` has no side effect; `write` changes state in a way
+ * that can be undone or repeated; `irreversible` cannot be taken back (payments, e-mails, deletions) and is
+ * never executed speculatively or without approval.
+ */
+export type Effect = 'read' | 'write' | 'irreversible';
+export const EFFECTS: readonly Effect[] = ['read', 'write', 'irreversible'];
+
+/** Where an action came from. Planners and the executor never branch on it; policies and people may. */
+export interface ActionSource {
+  kind: 'typescript' | 'environment' | 'mcp' | 'openapi' | 'generated' | (string & {});
+  /** The server, document, environment or run the action came from. */
+  name?: string;
+}
+
+/** The outcome of a precondition check: `true` holds; `false` or `{ ok: false }` blocks the action. */
+export type PreconditionResult = boolean | { ok: boolean; reason?: string; observed?: JsonValue };
+
+export interface Precondition<I> {
+  /** Stable name, recorded with the step when it blocks. */
+  name: string;
+  description?: string;
+  check(input: I, context: { state: unknown }): PreconditionResult | Promise<PreconditionResult>;
+}
+
+/** Opt-in retries. Each attempt is recorded as its own step; nothing is retried silently. */
+export interface RetryPolicy {
+  /** Total attempts including the first (2 means one retry). */
+  maxAttempts: number;
+  /** Delay before attempt n is `backoffMs * 2^(n-2)`. Default 0. */
+  backoffMs?: number;
+  /** Error codes worth retrying. Default: every failure except invalid input, blocked and cancelled. */
+  retryOn?: string[];
+}
+
+/** What an action's `run` receives besides its input. Everything nondeterministic must come through it. */
+export interface ActionContext {
+  readonly runId: string;
+  readonly stepId: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Aborted on timeout or when the caller cancels; long actions should honour it. */
+  readonly signal: AbortSignal;
+  /** The environment's observation when the step started (undefined without an environment). */
+  readonly state: unknown;
+  /** Wall-clock time in ms since the epoch, recorded so a replay sees the same value. */
+  now(): number;
+  /** A float in [0, 1), recorded so a replay sees the same value. */
+  random(): number;
+  /**
+   * Runs `fn` once and records its JSON result under `key`; a replay returns the recorded value without
+   * calling `fn`. Use it for anything else nondeterministic (ids, network reads, environment variables).
+   */
+  record<T extends JsonValue>(key: string, fn: () => T | Promise<T>): Promise<T>;
+  /** Calls another action as a nested step of this one: validated, recorded and replayed like any step. */
+  call(action: string, input: unknown): Promise<unknown>;
+}
+
+export interface ActionDefinition<I, O> {
+  /** Unique within an action space: letters, digits and `_ - . / :`. */
+  name: string;
+  /** What the action does, written for a model choosing among many. */
+  description: string;
+  input: z.ZodType<I>;
+  output?: z.ZodType<O>;
+  effect: Effect;
+  /** Relative cost of one call, used by planners' cost functions. Default 1. */
+  cost?: number;
+  tags?: string[];
+  /** A family of related actions (a server, a document's tag, a domain) for grouped retrieval. */
+  group?: string;
+  source?: ActionSource;
+  preconditions?: Precondition<NoInfer<I>>[];
+  /** Stages of a process in which the action is allowed; undefined means every stage. */
+  stages?: string[];
+  /** Whether the effect can be undone. Default: true for read, false for irreversible, `inverse !== undefined` for write. */
+  reversible?: boolean;
+  /** The action that undoes this one, if any. */
+  inverse?: string;
+  /** Calling it twice with the same input has the same effect as once. */
+  idempotent?: boolean;
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  run(input: NoInfer<I>, context: ActionContext): O | Promise<O>;
+}
+
+/** A defined action: the definition with every default filled in. */
+export interface Action<I = unknown, O = unknown> {
+  readonly name: string;
+  readonly description: string;
+  readonly input: z.ZodType<I>;
+  readonly output: z.ZodType<O> | undefined;
+  readonly effect: Effect;
+  readonly cost: number;
+  readonly tags: readonly string[];
+  readonly group: string | undefined;
+  readonly source: ActionSource;
+  readonly preconditions: readonly Precondition<I>[];
+  readonly stages: readonly string[] | undefined;
+  readonly reversible: boolean;
+  readonly inverse: string | undefined;
+  readonly idempotent: boolean;
+  readonly timeoutMs: number | undefined;
+  readonly retry: RetryPolicy | undefined;
+  run(input: I, context: ActionContext): O | Promise<O>;
+}
+
+/** Any action, with its input and output types erased. */
+export type AnyAction = Action<unknown, unknown>;
+
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_\-./:{}]*$/;
+
+/** Declares a typed action. The zod schemas give the runtime check, the static types and the JSON Schema. */
+export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>): Action<I, O> {
+  const { name, description, effect } = definition;
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name.length > 200) {
+    throw new InvalidDefinitionError(`Invalid action name ${JSON.stringify(name)}`, {
+      hint: 'Use 1-200 characters: letters, digits and _ - . / : { }, not starting with a punctuation mark.',
+      data: { name },
+    });
+  }
+  if (typeof description !== 'string') {
+    throw new InvalidDefinitionError(`Action "${name}" has no description`, {
+      hint: 'Describe what the action does; models and retrieval rely on it.',
+    });
+  }
+  if (effect !== 'read' && effect !== 'write' && effect !== 'irreversible') {
+    throw new InvalidDefinitionError(`Action "${name}" has effect ${JSON.stringify(effect)}`, {
+      hint: 'effect must be "read", "write" or "irreversible".',
+    });
+  }
+  if (typeof definition.input?.safeParse !== 'function') {
+    throw new InvalidDefinitionError(`Action "${name}" has no zod input schema`, {
+      hint: 'Pass a zod schema as input, for example z.object({}) for an action without arguments.',
+    });
+  }
+  const cost = definition.cost ?? 1;
+  if (!Number.isFinite(cost) || cost < 0) {
+    throw new InvalidDefinitionError(`Action "${name}" has cost ${cost}`, { hint: 'cost must be a finite number >= 0.' });
+  }
+  const retry = definition.retry;
+  if (retry !== undefined && (!Number.isInteger(retry.maxAttempts) || retry.maxAttempts < 1)) {
+    throw new InvalidDefinitionError(`Action "${name}" has retry.maxAttempts ${retry.maxAttempts}`, {
+      hint: 'maxAttempts counts every attempt including the first: an integer >= 1.',
+    });
+  }
+  const reversible =
+    definition.reversible ?? (effect === 'read' ? true : effect === 'irreversible' ? false : definition.inverse !== undefined);
+  if (effect === 'irreversible' && reversible) {
+    throw new InvalidDefinitionError(`Action "${name}" is declared both irreversible and reversible`, {
+      hint: 'Use effect "write" for actions that can be undone.',
+    });
+  }
+  return Object.freeze({
+    name,
+    description,
+    input: definition.input,
+    output: definition.output,
+    effect,
+    cost,
+    tags: Object.freeze([...(definition.tags ?? [])]),
+    group: definition.group,
+    source: definition.source ?? { kind: 'typescript' },
+    preconditions: Object.freeze([...(definition.preconditions ?? [])]),
+    stages: definition.stages === undefined ? undefined : Object.freeze([...definition.stages]),
+    reversible,
+    inverse: definition.inverse,
+    idempotent: definition.idempotent ?? effect === 'read',
+    timeoutMs: definition.timeoutMs,
+    retry,
+    run: definition.run,
+  });
+}

@@ -1,0 +1,22 @@
+export {
+  defineAction,
+  EFFECTS,
+  type Action,
+  type ActionContext,
+  type ActionDefinition,
+  type ActionSource,
+  type AnyAction,
+  type Effect,
+  type Precondition,
+  type PreconditionResult,
+  type RetryPolicy,
+} from './action.js';
+export {
+  ActionSpace,
+  describeAction,
+  type ActionDescriptor,
+  type ActionFilter,
+  type ActionSpaceEvent,
+  type ActionSpaceListener,
+} from './action-space.js';
+export { validateWith, type ValidationResult } from './validate.js';

@@ -1,0 +1,17 @@
+export { ArborError, type ArborErrorOptions, type SerializedError } from './arbor-error.js';
+export { ActionFailedError } from './action-failed-error.js';
+export { ActionTimeoutError } from './action-timeout-error.js';
+export { ApprovalRequiredError } from './approval-required-error.js';
+export { CancelledError } from './cancelled-error.js';
+export { DuplicateActionError } from './duplicate-action-error.js';
+export { InvalidDefinitionError } from './invalid-definition-error.js';
+export { InvalidInputError } from './invalid-input-error.js';
+export { InvalidOutputError } from './invalid-output-error.js';
+export { NoSuchActionError } from './no-such-action-error.js';
+export { NotFoundError } from './not-found-error.js';
+export { PreconditionFailedError } from './precondition-failed-error.js';
+export { NondeterminismMismatchError } from './replay-errors.js';
+export { RunClosedError } from './run-closed-error.js';
+export { StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from './store-errors.js';
+export { UsageError } from './usage-error.js';
+export { formatIssues, type ValidationIssue } from './validation-issue.js';

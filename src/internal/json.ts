@@ -1,0 +1,3 @@
+/** A value that survives JSON.stringify / JSON.parse unchanged. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };

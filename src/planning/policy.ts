@@ -1,0 +1,90 @@
+import type { Effect } from '../actions/index.js';
+import type { SerializedError } from '../errors/index.js';
+import type { JsonValue } from '../internal/json.js';
+import type { StepStatus } from '../provenance/index.js';
+
+/*
+ * The Policy port: what planners ask of a model (or of a simulation of one). Plain types, no behaviour.
+ * Every call reports what it spent so planners can keep to their budgets.
+ */
+
+/** What was done on the path from the root to a node. */
+export interface TrajectoryStep {
+  action: string;
+  input: JsonValue;
+  status: StepStatus;
+  output?: JsonValue;
+  error?: SerializedError;
+}
+
+/** What the policy sees at a node of the search. */
+export interface PolicyState {
+  task: { id?: string; instruction: string };
+  /** The environment's observation at this node. */
+  observation: JsonValue;
+  trajectory: readonly TrajectoryStep[];
+}
+
+/** An action the policy may choose, as shown to it (retrieval decides which ones are shown). */
+export interface CandidateAction {
+  name: string;
+  description: string;
+  effect: Effect;
+  cost: number;
+  /** JSON Schema of the input (masks may narrow it, for example to an enum of valid ids). */
+  inputSchema: Record<string, unknown>;
+}
+
+export interface Proposal {
+  action: string;
+  input: JsonValue;
+  /** The policy's probability (or normalised preference) for this proposal, in [0, 1]. */
+  probability: number;
+  rationale?: string;
+}
+
+/** A child of a node, to be scored together with its siblings in one call. */
+export interface ChildView {
+  action: string;
+  input: JsonValue;
+  status?: StepStatus;
+  observation?: JsonValue;
+}
+
+/** A whole plan sampled at once (Tree-Planner). */
+export interface PlanSample {
+  steps: { action: string; input: JsonValue }[];
+  probability?: number;
+}
+
+export interface PolicyUsage {
+  modelCalls: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface PolicyResult<T> {
+  value: T;
+  usage: PolicyUsage;
+}
+
+export interface PolicyCallOptions {
+  signal?: AbortSignal;
+  /**
+   * What is left of the search's token budget. A policy must refuse (throw BudgetExceededError) rather than
+   * make a call that could spend more than this; planners check model calls themselves.
+   */
+  remainingTokens?: number;
+}
+
+export interface Policy {
+  readonly name: string;
+  /** Propose up to k actions with arguments for the state, each with a probability. */
+  propose(state: PolicyState, candidates: readonly CandidateAction[], k: number, options?: PolicyCallOptions): Promise<PolicyResult<Proposal[]>>;
+  /** Score all children of a node in one call (the Q* idea): one value in [0, 1] per child, in order. */
+  evaluate(state: PolicyState, children: readonly ChildView[], options?: PolicyCallOptions): Promise<PolicyResult<number[]>>;
+  /** Sample n whole plans in one call (Tree-Planner). */
+  samplePlans?(state: PolicyState, candidates: readonly CandidateAction[], n: number, options?: PolicyCallOptions): Promise<PolicyResult<PlanSample[]>>;
+  /** Reflect on a failed trajectory; the text is shown to later calls (LATS). */
+  reflect?(state: PolicyState, options?: PolicyCallOptions): Promise<PolicyResult<string>>;
+}

@@ -1,0 +1,483 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Effect } from '../../actions/index.js';
+import { ArborError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
+import type { JsonObject, JsonValue } from '../../internal/json.js';
+import { sha256 } from '../content-hash.js';
+import type {
+  RunQuery,
+  RunRecord,
+  RunStatus,
+  RunSummary,
+  SearchNodeRecord,
+  StepRecord,
+  StepStatus,
+  StepWrite,
+  Store,
+} from '../store.js';
+import { checkIdentity, inspectHeader } from './header.js';
+import { ARBOR_APPLICATION_ID, LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+
+export const DEFAULT_STORE_PATH = '.arbor/arbor.db';
+
+export interface SqliteStoreOptions {
+  /** Open without creating or migrating; every write fails. */
+  readonly?: boolean;
+  /** Milliseconds to wait for another process's write lock. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+interface RunRow {
+  id: string;
+  status: string;
+  task: string | null;
+  environment: string | null;
+  parent_run_id: string | null;
+  fork_seq: number | null;
+  created_at: number;
+  ended_at: number | null;
+  metadata: string;
+  step_count?: number;
+}
+
+interface StepRow {
+  id: string;
+  run_id: string;
+  seq: number;
+  parent_step_id: string | null;
+  depth: number;
+  kind: string;
+  action: string;
+  effect: string;
+  input_hash: string;
+  output_hash: string | null;
+  status: string;
+  error: string | null;
+  started_at: number;
+  ended_at: number | null;
+  duration_us: number | null;
+  attempt: number;
+  nondeterminism: string;
+  metadata: string;
+  input_json: string;
+  output_json: string | null;
+}
+
+interface SearchNodeRow {
+  run_id: string;
+  node_id: number;
+  parent_id: number | null;
+  depth: number;
+  action: string | null;
+  input: string | null;
+  status: string;
+  step_id: string | null;
+  g: number | null;
+  h: number | null;
+  value: number | null;
+  visits: number;
+  data: string;
+}
+
+const STEP_COLUMNS = `s.*, bi.content AS input_json, bo.content AS output_json`;
+const STEP_JOINS = `JOIN blobs bi ON bi.hash = s.input_hash LEFT JOIN blobs bo ON bo.hash = s.output_hash`;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode. Writes commit per step (synchronous=NORMAL),
+ * so a process killed at any moment keeps every step it reported as committed.
+ */
+export class SqliteStore implements Store {
+  readonly location: string;
+  readonly #db: Database.Database;
+  readonly #statements: ReturnType<SqliteStore['prepare']>;
+  #closed = false;
+
+  private constructor(location: string, db: Database.Database) {
+    this.location = location;
+    this.#db = db;
+    this.#statements = this.prepare();
+  }
+
+  /** Opens (creating and migrating when needed) the store at `path`. */
+  static open(path: string = DEFAULT_STORE_PATH, options: SqliteStoreOptions = {}): SqliteStore {
+    const location = path === ':memory:' ? path : resolve(path);
+    const memory = location === ':memory:';
+    const header = memory ? { exists: false } : inspectHeader(location);
+    if (!memory && !header.exists) {
+      if (options.readonly) throw new StoreError(`No provenance store at ${location}`, { hint: 'Run something first (for example "arbor demo"), or pass --store.' });
+      mkdirSync(dirname(location), { recursive: true });
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(location, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    } catch (error) {
+      throw toStoreError(location, error);
+    }
+    try {
+      db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+      // Read before any write: a damaged file fails here, a foreign or newer one is refused untouched.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      const userVersion = Number(db.pragma('user_version', { simple: true }));
+      const applicationId = Number(db.pragma('application_id', { simple: true }));
+      checkIdentity(location, userVersion, applicationId);
+      if (applicationId === 0 && userVersion === 0) refuseForeignTables(db, location);
+      if (!options.readonly) {
+        if (!memory) db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('foreign_keys = ON');
+        migrate(db);
+      } else if (userVersion < LATEST_SCHEMA_VERSION) {
+        throw new StoreError(`The provenance store at ${location} needs a migration and was opened read-only`, {
+          hint: 'Open it once without --readonly (any arbor command that writes) to migrate it.',
+        });
+      }
+      return new SqliteStore(location, db);
+    } catch (error) {
+      db.close();
+      throw toStoreError(location, error);
+    }
+  }
+
+  private prepare() {
+    const db = this.#db;
+    return {
+      insertRun: db.prepare(
+        `INSERT INTO runs (id, status, task, environment, parent_run_id, fork_seq, created_at, ended_at, metadata)
+         VALUES (@id, @status, @task, @environment, @parentRunId, @forkSeq, @createdAt, @endedAt, @metadata)`,
+      ),
+      getRun: db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?'),
+      findRunIds: db.prepare<[string, number], { id: string }>(
+        `SELECT id FROM runs WHERE id >= ? ORDER BY id LIMIT ?`,
+      ),
+      insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, size, content) VALUES (?, ?, ?)'),
+      getBlob: db.prepare<[string], { content: string }>('SELECT content FROM blobs WHERE hash = ?'),
+      insertStep: db.prepare(
+        `INSERT INTO steps (id, run_id, seq, parent_step_id, depth, kind, action, effect, input_hash, output_hash,
+           status, error_code, error, started_at, ended_at, duration_us, attempt, nondeterminism, metadata)
+         VALUES (@id, @runId, @seq, @parentStepId, @depth, @kind, @action, @effect, @inputHash, @outputHash,
+           @status, @errorCode, @error, @startedAt, @endedAt, @durationUs, @attempt, @nondeterminism, @metadata)
+         ON CONFLICT (id) DO NOTHING`,
+      ),
+      completeStep: db.prepare(
+        `UPDATE steps SET output_hash = @outputHash, status = @status, error_code = @errorCode, error = @error,
+           ended_at = @endedAt, duration_us = @durationUs, nondeterminism = @nondeterminism, metadata = @metadata
+         WHERE id = @id AND status = 'running'`,
+      ),
+      stepIdentity: db.prepare<[string], { action: string; input_hash: string; output_hash: string | null; status: string; attempt: number }>(
+        'SELECT action, input_hash, output_hash, status, attempt FROM steps WHERE id = ?',
+      ),
+      getStep: db.prepare<[string], StepRow>(`SELECT ${STEP_COLUMNS} FROM steps s ${STEP_JOINS} WHERE s.id = ?`),
+      listSteps: db.prepare<[string], StepRow>(`SELECT ${STEP_COLUMNS} FROM steps s ${STEP_JOINS} WHERE s.run_id = ? ORDER BY s.seq`),
+      maxSeq: db.prepare<[string], { max: number | null }>('SELECT max(seq) AS max FROM steps WHERE run_id = ?'),
+      getCached: db.prepare<[string, string], { content: string }>(
+        'SELECT b.content FROM cache c JOIN blobs b ON b.hash = c.value_hash WHERE c.namespace = ? AND c.key = ?',
+      ),
+      putCached: db.prepare(
+        'INSERT OR REPLACE INTO cache (namespace, key, value_hash, created_at) VALUES (?, ?, ?, ?)',
+      ),
+      putSearchNode: db.prepare(
+        `INSERT OR REPLACE INTO search_nodes (run_id, node_id, parent_id, depth, action, input, status, step_id, g, h, value, visits, data)
+         VALUES (@runId, @nodeId, @parentId, @depth, @action, @input, @status, @stepId, @g, @h, @value, @visits, @data)`,
+      ),
+    };
+  }
+
+  async createRun(run: RunRecord): Promise<void> {
+    this.#write(() => this.#statements.insertRun.run(runParams(run)));
+  }
+
+  async updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'metadata'>>): Promise<void> {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    if (patch.status !== undefined) (sets.push('status = @status'), (params.status = patch.status));
+    if (patch.endedAt !== undefined) (sets.push('ended_at = @endedAt'), (params.endedAt = patch.endedAt));
+    if (patch.metadata !== undefined) (sets.push('metadata = @metadata'), (params.metadata = JSON.stringify(patch.metadata)));
+    if (sets.length === 0) return;
+    this.#write(() => this.#db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params));
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.#read(() => this.#statements.getRun.get(id));
+    return row === undefined ? undefined : toRun(row);
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const statuses = query.status === undefined ? [] : [query.status].flat();
+    if (statuses.length > 0) (where.push(`r.status IN (${statuses.map(() => '?').join(', ')})`), params.push(...statuses));
+    if (query.text !== undefined && query.text !== '') {
+      where.push(`(r.task LIKE ? ESCAPE '\\' OR r.environment LIKE ? ESCAPE '\\' OR r.id LIKE ? ESCAPE '\\')`);
+      const pattern = `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      params.push(pattern, pattern, pattern);
+    }
+    if (query.since !== undefined) (where.push('r.created_at >= ?'), params.push(query.since));
+    if (query.until !== undefined) (where.push('r.created_at < ?'), params.push(query.until));
+    const sql = `SELECT r.*, (SELECT count(*) FROM steps s WHERE s.run_id = r.id) AS step_count FROM runs r
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`;
+    params.push(query.limit ?? 50, query.offset ?? 0);
+    const rows = this.#read(() => this.#db.prepare<unknown[], RunRow>(sql).all(...params));
+    return rows.map((row) => ({ ...toRun(row), stepCount: row.step_count ?? 0 }));
+  }
+
+  async findRunIds(prefix: string, limit = 10): Promise<string[]> {
+    const rows = this.#read(() => this.#statements.findRunIds.all(prefix, limit));
+    return rows.map((row) => row.id).filter((id) => id.startsWith(prefix));
+  }
+
+  async insertStep(step: StepWrite): Promise<void> {
+    const s = this.#statements;
+    this.#write(() =>
+      this.#db.transaction(() => {
+        this.#insertBlobs(step);
+        const result = s.insertStep.run(stepParams(step));
+        if (result.changes === 0) {
+          const existing = s.stepIdentity.get(step.id);
+          if (
+            existing === undefined ||
+            existing.action !== step.action ||
+            existing.input_hash !== step.inputHash ||
+            existing.output_hash !== step.outputHash ||
+            existing.status !== step.status ||
+            existing.attempt !== step.attempt
+          ) {
+            throw new StepConflictError(step.id);
+          }
+        }
+      })(),
+    );
+  }
+
+  async completeStep(step: StepWrite): Promise<void> {
+    this.#write(() =>
+      this.#db.transaction(() => {
+        this.#insertBlobs(step);
+        const result = this.#statements.completeStep.run(stepParams(step));
+        if (result.changes === 0) throw new StepConflictError(step.id);
+      })(),
+    );
+  }
+
+  async getStep(id: string): Promise<StepRecord | undefined> {
+    const row = this.#read(() => this.#statements.getStep.get(id));
+    return row === undefined ? undefined : toStep(row);
+  }
+
+  async listSteps(runId: string): Promise<StepRecord[]> {
+    return this.#read(() => this.#statements.listSteps.all(runId)).map(toStep);
+  }
+
+  async nextSeq(runId: string, fromSeq = 0): Promise<number> {
+    const row = this.#read(() => this.#statements.maxSeq.get(runId));
+    return row?.max == null ? fromSeq : Math.max(fromSeq, row.max + 1);
+  }
+
+  async putBlob(json: string): Promise<string> {
+    const hash = sha256(json);
+    this.#write(() => this.#statements.insertBlob.run(hash, Buffer.byteLength(json), json));
+    return hash;
+  }
+
+  async getBlob(hash: string): Promise<string | undefined> {
+    return this.#read(() => this.#statements.getBlob.get(hash))?.content;
+  }
+
+  async getCached(namespace: string, key: string): Promise<string | undefined> {
+    return this.#read(() => this.#statements.getCached.get(namespace, key))?.content;
+  }
+
+  async putCached(namespace: string, key: string, json: string): Promise<void> {
+    const hash = sha256(json);
+    this.#write(() =>
+      this.#db.transaction(() => {
+        this.#statements.insertBlob.run(hash, Buffer.byteLength(json), json);
+        this.#statements.putCached.run(namespace, key, hash, Date.now());
+      })(),
+    );
+  }
+
+  async putSearchNodes(nodes: SearchNodeRecord[]): Promise<void> {
+    const statement = this.#statements.putSearchNode;
+    this.#write(() =>
+      this.#db.transaction(() => {
+        for (const node of nodes) {
+          statement.run({
+            ...node,
+            input: node.input === null ? null : JSON.stringify(node.input),
+            data: JSON.stringify(node.data),
+          });
+        }
+      })(),
+    );
+  }
+
+  async listSearchNodes(
+    runId: string,
+    query: { parentId?: number | null; limit?: number; offset?: number } = {},
+  ): Promise<SearchNodeRecord[]> {
+    const byParent = query.parentId !== undefined;
+    const sql = `SELECT * FROM search_nodes WHERE run_id = ?
+      ${byParent ? (query.parentId === null ? 'AND parent_id IS NULL' : 'AND parent_id = ?') : ''}
+      ORDER BY node_id LIMIT ? OFFSET ?`;
+    const params: unknown[] = [runId];
+    if (byParent && query.parentId !== null) params.push(query.parentId);
+    params.push(query.limit ?? -1, query.offset ?? 0);
+    const rows = this.#read(() => this.#db.prepare<unknown[], SearchNodeRow>(sql).all(...params));
+    return rows.map((row) => ({
+      runId: row.run_id,
+      nodeId: row.node_id,
+      parentId: row.parent_id,
+      depth: row.depth,
+      action: row.action,
+      input: row.input === null ? null : (JSON.parse(row.input) as JsonValue),
+      status: row.status,
+      stepId: row.step_id,
+      g: row.g,
+      h: row.h,
+      value: row.value,
+      visits: row.visits,
+      data: JSON.parse(row.data) as JsonObject,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #insertBlobs(step: StepWrite): void {
+    const insertBlob = this.#statements.insertBlob;
+    insertBlob.run(step.inputHash, Buffer.byteLength(step.inputJson), step.inputJson);
+    if (step.outputHash !== null && step.outputJson !== null) {
+      insertBlob.run(step.outputHash, Buffer.byteLength(step.outputJson), step.outputJson);
+    }
+  }
+
+  #read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw toStoreError(this.location, error);
+    }
+  }
+
+  #write<T>(fn: () => T): T {
+    return this.#read(fn);
+  }
+}
+
+function refuseForeignTables(db: Database.Database, location: string): void {
+  const tables = db
+    .prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+    .all()
+    .map((row) => row.name);
+  if (tables.length > 0) {
+    throw new StoreCorruptError(location, `it is a SQLite database of another application (tables: ${tables.slice(0, 5).join(', ')})`);
+  }
+}
+
+function migrate(db: Database.Database): void {
+  const apply = db.transaction(() => {
+    // Read again inside the write lock: another process may have migrated meanwhile.
+    const current = Number(db.pragma('user_version', { simple: true }));
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }
+    if (Number(db.pragma('application_id', { simple: true })) !== ARBOR_APPLICATION_ID) {
+      db.pragma(`application_id = ${ARBOR_APPLICATION_ID}`);
+    }
+  });
+  if (Number(db.pragma('user_version', { simple: true })) < LATEST_SCHEMA_VERSION) apply.immediate();
+}
+
+function toStoreError(location: string, error: unknown): Error {
+  if (ArborError.isInstance(error)) return error;
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
+    const code = error.code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code.startsWith('SQLITE_CORRUPT')) {
+      return new StoreCorruptError(location, error.message, error);
+    }
+    if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY')) {
+      return new StoreError(`The provenance store at ${location} is locked by another process`, {
+        hint: 'Wait for the other arbor process to finish, or use another --store.',
+        cause: error,
+      });
+    }
+    if (code.startsWith('SQLITE_')) {
+      return new StoreError(`The provenance store at ${location} failed: ${error.message}`, { cause: error });
+    }
+  }
+  return error instanceof Error ? error : new StoreError(String(error));
+}
+
+function runParams(run: RunRecord) {
+  return { ...run, metadata: JSON.stringify(run.metadata) };
+}
+
+function stepParams(step: StepWrite) {
+  return {
+    id: step.id,
+    runId: step.runId,
+    seq: step.seq,
+    parentStepId: step.parentStepId,
+    depth: step.depth,
+    kind: step.kind,
+    action: step.action,
+    effect: step.effect,
+    inputHash: step.inputHash,
+    outputHash: step.outputHash,
+    status: step.status,
+    errorCode: step.error?.code ?? null,
+    error: step.error === null ? null : JSON.stringify(step.error),
+    startedAt: step.startedAt,
+    endedAt: step.endedAt,
+    durationUs: step.durationUs,
+    attempt: step.attempt,
+    nondeterminism: JSON.stringify(step.nondeterminism),
+    metadata: JSON.stringify(step.metadata),
+  };
+}
+
+function toRun(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    status: row.status as RunStatus,
+    task: row.task,
+    environment: row.environment,
+    parentRunId: row.parent_run_id,
+    forkSeq: row.fork_seq,
+    createdAt: row.created_at,
+    endedAt: row.ended_at,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+  };
+}
+
+function toStep(row: StepRow): StepRecord {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    seq: row.seq,
+    parentStepId: row.parent_step_id,
+    depth: row.depth,
+    kind: row.kind,
+    action: row.action,
+    effect: row.effect as Effect,
+    input: JSON.parse(row.input_json) as JsonValue,
+    inputHash: row.input_hash,
+    output: row.output_json === null ? undefined : (JSON.parse(row.output_json) as JsonValue),
+    outputHash: row.output_hash,
+    status: row.status as StepStatus,
+    error: row.error === null ? null : (JSON.parse(row.error) as StepRecord['error']),
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    durationUs: row.duration_us,
+    attempt: row.attempt,
+    nondeterminism: JSON.parse(row.nondeterminism) as StepRecord['nondeterminism'],
+    metadata: JSON.parse(row.metadata) as JsonObject,
+  };
+}
