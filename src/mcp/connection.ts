@@ -36,6 +36,7 @@ export class McpServerConnection {
   readonly #stderr: string[] = [];
   readonly #toolsChanged = new Set<() => void>();
   readonly #reconnected = new Set<() => void>();
+  readonly #inflight = new Set<AbortController>();
 
   private constructor(name: string, config: McpServerConfig, options: McpConnectionOptions) {
     this.name = name;
@@ -91,10 +92,24 @@ export class McpServerConnection {
   /** Calls a tool. A result with `isError` throws McpToolError; a lost connection throws McpConnectionError. */
   async callTool(tool: string, args: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<McpToolOutput> {
     const client = await this.#ensureClient();
-    const result = (await this.#guard(
-      () => client.callTool({ name: tool, arguments: args }, undefined, { ...(options.signal ? { signal: options.signal } : {}), ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) }),
-      `calling tool "${tool}"`,
-    )) as CallToolResult;
+    const controller = new AbortController();
+    const forward = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) forward();
+    options.signal?.addEventListener('abort', forward, { once: true });
+    this.#inflight.add(controller);
+    let result: CallToolResult;
+    try {
+      result = (await this.#guard(
+        () => client.callTool({ name: tool, arguments: args }, undefined, { signal: controller.signal, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) }),
+        `calling tool "${tool}"`,
+      )) as CallToolResult;
+    } catch (error) {
+      // A call failed by #abortInflight carries the connection error as the abort reason.
+      throw ArborError.isInstance(controller.signal.reason) ? controller.signal.reason : error;
+    } finally {
+      this.#inflight.delete(controller);
+      options.signal?.removeEventListener('abort', forward);
+    }
     const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
     if (result.isError === true) throw new McpToolError(this.name, tool, errorText(content), content);
     return { content, ...(result.structuredContent === undefined ? {} : { structuredContent: result.structuredContent }) };
@@ -134,6 +149,18 @@ export class McpServerConnection {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       for (const listener of this.#toolsChanged) listener();
     });
+    client.onerror = (error) => {
+      // Over HTTP a dead server does not close anything: the SDK retries the event stream and the pending
+      // request would wait for its timeout. Once it gives up on reaching the server, fail the calls now.
+      if (this.#client === client && /Failed to reconnect SSE stream|Maximum reconnection attempts/i.test(error.message)) {
+        this.#client = undefined;
+        this.#abortInflight(new McpConnectionError(this.name, `the connection was lost (${error.message}); the outcome of the call is unknown`, {
+          cause: error,
+          hint: 'The server went away. The next call starts a new connection.',
+          data: this.#target(),
+        }));
+      }
+    };
     client.onclose = () => {
       // The process exited or the session ended: forget the client so the next call reconnects.
       if (this.#client === client) this.#client = undefined;
@@ -207,6 +234,11 @@ export class McpServerConnection {
       return new McpConnectionError(this.name, `the connection failed while ${doing}: ${messageOf(error)}`, { cause: error, data: { stderr: this.stderrTail, ...this.#target() } });
     }
     return error;
+  }
+
+  #abortInflight(reason: McpConnectionError): void {
+    for (const controller of this.#inflight) controller.abort(reason);
+    this.#inflight.clear();
   }
 
   #connectTimeout(): number {
