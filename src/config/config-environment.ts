@@ -2,7 +2,7 @@ import { ActionSpace } from '../actions/index.js';
 import type { Environment, EnvironmentFactory } from '../environments/index.js';
 import type { ArborError } from '../errors/index.js';
 import type { JsonObject } from '../internal/json.js';
-import { McpToolSource } from '../mcp/index.js';
+import type { McpToolSource } from '../mcp/index.js';
 import { DEFAULT_CONFIG_ENVIRONMENT } from './schema.js';
 import type { LoadedConfig } from './load-config.js';
 
@@ -25,6 +25,8 @@ export interface ConfigEnvironment extends Environment {
  */
 export async function createConfigEnvironment(loaded: LoadedConfig, options: ConfigEnvironmentOptions = {}): Promise<ConfigEnvironment> {
   const actions = new ActionSpace();
+  // Loaded on demand: the MCP SDK is not needed by commands that never touch a server.
+  const { McpToolSource } = await import('../mcp/tool-source.js');
   const servers = Object.entries(loaded.config.mcpServers ?? {});
   const settled = await Promise.allSettled(
     servers.map(([name, server]) =>

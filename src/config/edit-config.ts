@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors/index.js';
-import type { McpServerConfig } from '../mcp/index.js';
+import type { McpServerConfig } from '../mcp/server-config.js';
 import { findConfigFile, parseConfig } from './load-config.js';
 
 export interface AddMcpServerOptions {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MCP_SERVER_NAME, mcpServerConfigSchema } from '../mcp/index.js';
+import { MCP_SERVER_NAME, mcpServerConfigSchema } from '../mcp/server-config.js';
 import { openApiSourceSchema } from './openapi-section.js';
 
 const sourceName = z.string().regex(MCP_SERVER_NAME, 'use letters, digits, "_" and "-" (it prefixes action names)');

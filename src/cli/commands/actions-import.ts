@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import type { Command } from 'commander';
 import { addMcpServerToConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import { McpToolSource, type McpServerConfig } from '../../mcp/index.js';
+import type { McpServerConfig } from '../../mcp/index.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../format.js';
 
@@ -32,6 +32,7 @@ export function registerActionsImportCommand(actions: Command, cli: CliContext):
       const server = serverFromArguments(command, options);
       const name = options.name ?? deriveName(command, options.url);
       if (options.check) {
+        const { McpToolSource } = await import('../../mcp/tool-source.js');
         // Start it once: a server that cannot start or list its tools should not land in the config.
         const source = await cli.progress(`Connecting to MCP server "${name}"`, () => McpToolSource.connect(name, server, { baseDir: process.cwd() }));
         const tools = source.actions;

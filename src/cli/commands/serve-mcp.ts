@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/index.js';
-import { serveActionsOverHttp, serveActionsOverStdio, type ArborMcpServerOptions } from '../../mcp/index.js';
+import type { ArborMcpServerOptions } from '../../mcp/index.js';
 import type { CliContext } from '../context.js';
 
 interface ServeMcpOptions {
@@ -23,6 +23,7 @@ export function registerServeMcpCommand(program: Command, cli: CliContext): void
     .action(async (options: ServeMcpOptions) => {
       const environment = await cli.environments.create(options.environment ?? (await cli.defaultEnvironment()));
       try {
+        const { serveActionsOverHttp, serveActionsOverStdio } = await import('../../mcp/serve.js');
         const serverOptions: ArborMcpServerOptions = {
           actions: environment.actions,
           store: await cli.store(),
