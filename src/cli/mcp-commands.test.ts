@@ -95,7 +95,7 @@ describe('arbor serve-mcp over stdio, driven by the MCP SDK client', () => {
     }
     const store = SqliteStore.open(join(dir, 'arbor.db'), { readonly: true });
     try {
-      expect(await store.getRun(runId)).toMatchObject({ environment: 'catalog', metadata: { via: 'serve-mcp' } });
+      expect(await store.getRun(runId)).toMatchObject({ status: 'succeeded', environment: 'catalog', metadata: { via: 'serve-mcp' } });
       expect((await store.listSteps(runId)).map((step) => [step.action, step.effect, step.status])).toEqual([
         ['catalog.stripe_get_record', 'read', 'ok'],
         ['catalog.stripe_delete_record', 'irreversible', 'blocked'],

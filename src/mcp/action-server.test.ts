@@ -92,9 +92,13 @@ describe('an action space served over streamable HTTP', () => {
       expect(refused.isError).toBe(true);
       expect(JSON.stringify(refused.content)).toMatch(/ARBOR_APPROVAL_REQUIRED.*restart it with --yes, or use a client that supports elicitation/);
       expect(deleted).toEqual([]);
+      expect((await store.getRun(runId))?.status).toBe('running');
+      // Ending the session (HTTP DELETE) ends its run.
+      await (client.transport as StreamableHTTPClientTransport).terminateSession();
     } finally {
       await client.close();
     }
+    await expect.poll(async () => (await store.getRun(runId))?.status).toBe('succeeded');
     const run = await store.getRun(runId);
     expect(run).toMatchObject({ environment: 'catalog', metadata: { via: 'serve-mcp', client: { name: 'test-client' } } });
     expect((await store.listSteps(runId)).map((step) => [step.action, step.effect, step.status])).toEqual([

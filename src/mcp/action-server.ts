@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ActionSpace } from '../actions/index.js';
@@ -48,7 +49,7 @@ const EFFECT_NOTE = 'Effects: read (no side effect), write (changes state), irre
  * so a client with a small context reaches thousands of actions: search, describe, run (recorded), and
  * plan once a planner is wired. Build one per client session (the SDK binds a server to one transport).
  */
-export function createArborMcpServer(options: ArborMcpServerOptions): McpServer {
+export function createArborMcpServer(options: ArborMcpServerOptions): ArborMcpServer {
   const server = new McpServer({ name: options.name ?? 'arbor', version: VERSION }, { capabilities: { tools: {} } });
   const maxResults = options.maxResults ?? 50;
   const { actions } = options;
@@ -88,11 +89,13 @@ export function createArborMcpServer(options: ArborMcpServerOptions): McpServer 
     })();
     return run;
   };
-  const previousOnClose = server.server.onclose;
-  server.server.onclose = () => {
-    previousOnClose?.();
-    void run?.then((open) => open.end('succeeded')).catch(() => undefined);
+  let ended: Promise<void> | undefined;
+  const endRun = (): Promise<void> => {
+    ended ??= run === undefined ? Promise.resolve() : run.then((open) => open.end('succeeded')).then(() => undefined, () => undefined);
+    return ended;
   };
+  // The client went away (stdin closed, session deleted): the session's run is over.
+  server.server.onclose = () => void endRun();
 
   const search = options.search;
   if (search !== undefined) server.registerTool(
@@ -149,7 +152,22 @@ export function createArborMcpServer(options: ArborMcpServerOptions): McpServer 
     },
   );
 
-  return server;
+  return {
+    mcp: server,
+    connect: (transport) => server.connect(transport),
+    close: async () => {
+      await server.close();
+      await endRun();
+    },
+  };
+}
+
+/** A served session: the SDK server, and a close that also ends the session's recorded run. */
+export interface ArborMcpServer {
+  readonly mcp: McpServer;
+  connect(transport: Transport): Promise<void>;
+  /** Disconnects and ends the session's run (status `succeeded`). */
+  close(): Promise<void>;
 }
 
 function structured(value: JsonObject, text: string): CallToolResult {

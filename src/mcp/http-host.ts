@@ -44,13 +44,16 @@ export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<
   const path = options.path ?? '/mcp';
   const host = options.host ?? '127.0.0.1';
   const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: ConnectableMcpServer }>();
+  const closings = new Set<Promise<void>>();
   let port = 0;
 
   const endSession = (sessionId: string) => {
     const session = sessions.get(sessionId);
     if (session === undefined) return;
     sessions.delete(sessionId);
-    void session.server.close().catch(() => undefined);
+    const closing = session.server.close().catch(() => undefined);
+    closings.add(closing);
+    void closing.finally(() => closings.delete(closing));
     options.onSessionClosed?.(sessionId);
   };
 
@@ -111,6 +114,7 @@ export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<
     },
     close: async () => {
       for (const id of [...sessions.keys()]) endSession(id);
+      await Promise.all([...closings]);
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
