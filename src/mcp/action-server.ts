@@ -102,7 +102,7 @@ export function createArborMcpServer(options: ArborMcpServerOptions): ArborMcpSe
     'search_actions',
     {
       title: 'Search actions',
-      description: `Find the actions relevant to what you want to do, among ${actions.size > 0 ? 'the' : 'all'} actions this server offers. Returns names, effects and one-line descriptions, best first; then call describe_action for the arguments and run_action to run one.`,
+      description: `Find the actions relevant to what you want to do among the ${actions.size} actions this server offers. Returns names, effects and one-line descriptions, best first; then call describe_action for the arguments and run_action to run one.`,
       inputSchema: { query: z.string().min(1).describe('What you want to do, in words'), k: z.number().int().min(1).max(maxResults).optional().describe(`How many results (default 10, at most ${maxResults})`) },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
