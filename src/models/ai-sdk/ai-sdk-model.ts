@@ -97,6 +97,11 @@ async function streamed(model: LanguageModelV3, options: LanguageModelV3CallOpti
         case 'error':
           throw part.error;
         case 'finish':
+          // A stream that stopped without the server's finish reason is cut short, whatever the provider
+          // defaulted its unified reason to (@ai-sdk/openai says "other", openai-compatible "error").
+          if (part.finishReason.raw === undefined && (part.finishReason.unified === 'other' || part.finishReason.unified === 'error')) {
+            throw new TruncatedResponseError(name, 'connection', { received: text });
+          }
           finish = { reason: finishReasonOf(part.finishReason), usage: usageOf(part.usage) };
           break;
         default:
