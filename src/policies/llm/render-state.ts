@@ -55,7 +55,7 @@ function showOutcome(step: { status?: string; output?: JsonValue; error?: { code
 }
 
 export function showReflections(state: PolicyState): string {
-  const reflections = (state as { reflections?: readonly string[] }).reflections ?? [];
+  const reflections = state.reflections ?? [];
   return reflections.length === 0 ? '(none)' : reflections.map((text) => `- ${text.trim()}`).join('\n');
 }
 
@@ -68,9 +68,8 @@ export function showCandidates(candidates: readonly CandidateAction[]): string {
 export function showChildren(children: readonly ChildView[], limits: RenderLimits): string {
   return children
     .map((child, index) => {
-      const extended = child as ChildView & { effect?: string; output?: JsonValue; error?: { code: string; message: string } };
-      const lines = [`${index}. ${child.action} ${showJson(child.input, limits.stepChars)}${extended.effect === undefined ? '' : ` (${extended.effect})`}`];
-      lines.push(`   result: ${showOutcome(extended, limits)}`);
+      const lines = [`${index}. ${child.action} ${showJson(child.input, limits.stepChars)}${child.effect === undefined ? '' : ` (${child.effect})`}`];
+      lines.push(`   result: ${showOutcome(child, limits)}`);
       if (child.observation !== undefined) lines.push(`   state after it: ${showJson(child.observation, limits.stepChars)}`);
       return lines.join('\n');
     })
