@@ -274,11 +274,11 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
   });
 });
 
-describe('an agent loop on the LLM policy', () => {
+describe.each(adapters)('an agent loop on the LLM policy through the %s', (_, makeModel) => {
   it('loses no recorded step when the model fails mid-run, and records every model call', async () => {
     const env = createOrdersEnvironment();
     const store = temp.store;
-    const policy = llmPolicy({ model: adapters[0]![1](), actions: env.actions, store, retry: { maxRetries: 1, initialDelayMs: 5 }, timeoutMs: 2_000 });
+    const policy = llmPolicy({ model: makeModel(), actions: env.actions, store, retry: { maxRetries: 1, initialDelayMs: 5 }, timeoutMs: 2_000 });
     const script: ScriptedReply[] = [
       { json: { proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.9 }] } },
       { text: 'not json' },
