@@ -239,6 +239,19 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
     expect(server.requestsTo('chat.completions')).toHaveLength(2);
   });
 
+  it('throws when the scores are still incomplete after the repair, and on an empty reflection', async () => {
+    server.enqueue({ json: { scores: [{ child: 0, value: 0.5 }] } }, { json: { scores: [{ child: 0, value: 0.5 }, { child: 0, value: 0.2 }] } }, { text: '   ' });
+    const children: ChildView[] = [
+      { action: 'list_orders', input: {} },
+      { action: 'get_order', input: { orderId: 'ord-1001' } },
+    ];
+    const error = await rejection(policy().evaluate(stateOf(environment), children));
+    expect(error.code).toBe('ARBOR_MODEL_INVALID_JSON');
+    expect(error.message).toContain('child 0 is scored twice');
+    expect(error.data).toMatchObject({ usage: { modelCalls: 2 } });
+    expect((await rejection(policy().reflect(stateOf(environment)))).code).toBe('ARBOR_MODEL_EMPTY_ANSWER');
+  });
+
   it('samples whole plans, dropping a plan with an invalid step', async () => {
     server.enqueue(
       {
