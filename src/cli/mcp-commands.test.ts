@@ -63,6 +63,20 @@ describe('arbor actions import mcp / actions list', () => {
     expect(duplicate.stderr).toMatch(/ARBOR_USAGE: An MCP server named "github" is already configured .*--replace/);
   });
 
+  it('arbor model falls back to the config file\'s model entry', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arbor-cli-model-config-'));
+    try {
+      writeFileSync(join(dir, 'arbor.config.json'), JSON.stringify({ model: 'ollama:qwen2.5' }));
+      const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
+      delete env.ARBOR_MODEL;
+      const result = spawnSync(process.execPath, [bin, 'model', '--json'], { cwd: dir, encoding: 'utf8', env });
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout)).toMatchObject({ provider: 'ollama', modelId: 'qwen2.5' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports an invalid config with the file and the field, exit code 2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'arbor-cli-badconfig-'));
     try {

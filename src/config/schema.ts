@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MCP_SERVER_NAME, mcpServerConfigSchema } from '../mcp/server-config.js';
+import { modelEntrySchema } from '../models/model-spec.js';
 import { openApiSourceSchema } from './openapi-section.js';
 
 const sourceName = z.string().regex(MCP_SERVER_NAME, 'use letters, digits, "_" and "-" (it prefixes action names)');
@@ -18,6 +19,8 @@ export const configSections = {
   mcpServers: z.record(sourceName, mcpServerConfigSchema).optional(),
   /** OpenAPI 3 documents whose operations become actions, keyed by name. */
   openapi: z.record(sourceName, openApiSourceSchema).optional(),
+  /** The model planners' LLM policy uses: a spec string or settings (src/models); --model and ARBOR_MODEL win. */
+  model: modelEntrySchema.optional(),
 };
 
 export const arborConfigSchema = z.strictObject(configSections);
