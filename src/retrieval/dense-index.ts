@@ -69,7 +69,15 @@ export class DenseIndex {
 
   /** Computes (or loads from the cache) the vectors of every item that lacks one. */
   async sync(signal?: AbortSignal): Promise<void> {
-    const missing = [...this.#texts].filter(([name]) => !this.#vectors.has(name));
+    let missing = [...this.#texts].filter(([name]) => !this.#vectors.has(name));
+    if (missing.length === 0) return;
+    // Cached vectors are taken first, so a failing model call only leaves the uncached ones pending.
+    const cached = await Promise.all(missing.map(([, text]) => this.#cached(this.#key(text))));
+    missing.forEach(([name], index) => {
+      const vector = cached[index];
+      if (vector !== undefined) this.#vectors.set(name, vector);
+    });
+    missing = missing.filter((_, index) => cached[index] === undefined);
     if (missing.length === 0) return;
     const vectors = await this.embed(missing.map(([, text]) => text), signal);
     missing.forEach(([name, text], index) => {
@@ -79,7 +87,7 @@ export class DenseIndex {
 
   /** Embeds texts, taking what it can from the cache and sending only the rest to the model. */
   async embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]> {
-    const keys = texts.map((text) => `${this.modelId}:${createHash('sha256').update(text).digest('hex')}`);
+    const keys = texts.map((text) => this.#key(text));
     const result: (Float32Array | undefined)[] = await Promise.all(keys.map((key) => this.#cached(key)));
     const todo = [...new Set(texts.filter((_, index) => result[index] === undefined))];
     if (todo.length > 0) {
@@ -91,7 +99,7 @@ export class DenseIndex {
         todo.map(async (text, index) => {
           const vector = normalise(Float32Array.from(embeddings[index] ?? []));
           byText.set(text, vector);
-          const key = `${this.modelId}:${createHash('sha256').update(text).digest('hex')}`;
+          const key = this.#key(text);
           this.#memory.set(key, vector);
           await this.#store?.putCached(EMBEDDING_CACHE_NAMESPACE, key, JSON.stringify({ dimensions: vector.length, vector: encode(vector) }));
         }),
@@ -131,6 +139,10 @@ export class DenseIndex {
     let dot = 0;
     for (let i = 0; i < vector.length; i++) dot += vector[i]! * query[i]!;
     return dot;
+  }
+
+  #key(text: string): string {
+    return `${this.modelId}:${createHash('sha256').update(text).digest('hex')}`;
   }
 
   async #cached(key: string): Promise<Float32Array | undefined> {

@@ -36,6 +36,8 @@ export interface IndexSearchOptions {
    * than 8 distinct terms), where pruning rarely skips enough to pay for itself.
    */
   exhaustive?: boolean;
+  /** Filled with the number of documents that were scored (to measure what pruning saved). */
+  stats?: { candidates: number };
 }
 
 /** How much one field contributed to a document's score, and through which terms. */
@@ -224,8 +226,8 @@ export class InvertedIndex {
     }
     if (lists.length === 0) return [];
     const heap = new TopK(k);
-    if (options.exhaustive ?? lists.length > 8) this.#scoreExhaustively(lists, heap, options.filter);
-    else this.#scoreMaxScore(lists, heap, options.filter);
+    const candidates = options.exhaustive ?? lists.length > 8 ? this.#scoreExhaustively(lists, heap, options.filter) : this.#scoreMaxScore(lists, heap, options.filter);
+    if (options.stats !== undefined) options.stats.candidates = candidates;
     return heap.sorted().map(({ doc, score }) => ({ key: this.#documents[doc]!.key, score }));
   }
 
@@ -320,7 +322,7 @@ export class InvertedIndex {
     });
   }
 
-  #scoreExhaustively(lists: { list: PostingList; idf: number }[], heap: TopK, filter: ((key: string) => boolean) | undefined): void {
+  #scoreExhaustively(lists: { list: PostingList; idf: number }[], heap: TopK, filter: ((key: string) => boolean) | undefined): number {
     const scores = new Float64Array(this.#documents.length);
     const alive = this.#alive;
     const touched: number[] = [];
@@ -341,13 +343,14 @@ export class InvertedIndex {
       if (filter !== undefined && !filter(documents[doc]!.key)) continue;
       heap.offer(doc, score);
     }
+    return touched.length;
   }
 
   #scoreMaxScore(
     input: { list: PostingList; idf: number; bound: number }[],
     heap: TopK,
     filter: ((key: string) => boolean) | undefined,
-  ): void {
+  ): number {
     // Weakest bound first; prefix[i] = sum of the bounds of terms 0..i-1.
     const lists = [...input].sort((a, b) => a.bound - b.bound);
     const count = lists.length;
@@ -361,6 +364,7 @@ export class InvertedIndex {
     const alive = this.#alive;
     let firstEssential = 0;
     const END = 2_147_483_647;
+    let candidates = 0;
 
     for (;;) {
       // The next candidate is the smallest current document among the essential lists.
@@ -373,6 +377,7 @@ export class InvertedIndex {
         }
       }
       if (doc === END) break;
+      candidates++;
       let score = 0;
       for (let i = firstEssential; i < count; i++) {
         const cursor = cursors[i]!;
@@ -399,6 +404,7 @@ export class InvertedIndex {
         while (firstEssential < count && prefix[firstEssential + 1]! <= updated) firstEssential++;
       }
     }
+    return candidates;
   }
 }
 
