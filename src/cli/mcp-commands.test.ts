@@ -103,8 +103,11 @@ describe('arbor serve-mcp over stdio, driven by the MCP SDK client', () => {
       await client.connect(transport);
       expect(stderr).toContain('serving 1280 actions of "catalog" over stdio');
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['describe_action', 'run_action']));
-      expect(tools.length).toBeLessThanOrEqual(4);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['describe_action', 'run_action', 'search_actions']);
+
+      const searched = (await client.callTool({ name: 'search_actions', arguments: { query: 'refund: fetch one Stripe record', k: 3 } })) as CallToolResult;
+      const results = (searched.structuredContent as { results: { name: string; source: string }[] }).results;
+      expect(results[0]).toMatchObject({ name: 'catalog.stripe_get_record', source: 'mcp:catalog' });
 
       const ran = (await client.callTool({ name: 'run_action', arguments: { name: 'catalog.stripe_get_record', args: { id: 'ch_42' } } })) as CallToolResult;
       expect(ran.isError).toBeFalsy();
