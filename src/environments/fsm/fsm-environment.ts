@@ -66,7 +66,8 @@ export function createFsmEnvironment(model: FsmModel): FsmEnvironment {
     model,
     actions,
     tasks,
-    observe: () => structuredClone(state),
+    // States are frozen and never changed in place: the observation can be the state itself.
+    observe: () => state,
     // Transitions never modify a state in place (they copy what they change), so a snapshot can be the
     // state itself: taking and restoring one costs nothing, whatever the state's size.
     snapshot: () => state,

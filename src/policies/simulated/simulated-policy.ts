@@ -37,7 +37,7 @@ export interface SimulatedPolicyOptions {
   /** σ: standard deviation of the Gaussian noise added to every value. Default 0.2. */
   valueNoise?: number;
   accuracyDecay?: AccuracyDecay;
-  /** The true value of a state is discount^(cost to go). Default 0.9. */
+  /** The true value of a state is discount^(cost to go): the chance of finishing at a 5% risk per step. Default 0.95. */
   valueDiscount?: number;
   /** Longest plan samplePlans writes. Default 40. */
   maxPlanLength?: number;
@@ -70,7 +70,7 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
   const valueNoise = options.valueNoise ?? 0.2;
   const threshold = options.accuracyDecay?.threshold ?? 20;
   const perDoubling = options.accuracyDecay?.perDoubling ?? 0;
-  const discount = options.valueDiscount ?? 0.9;
+  const discount = options.valueDiscount ?? 0.95;
   const maxPlanLength = options.maxPlanLength ?? 40;
   const charsPerToken = options.charsPerToken ?? 4;
   if (!(accuracy >= 0 && accuracy <= 1)) throw new UsageError(`accuracy must be in [0, 1], got ${accuracy}`);
