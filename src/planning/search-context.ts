@@ -222,7 +222,9 @@ export class SearchContext {
     this.budget.chargeExpansion();
     if (node.status === 'open') node.status = 'expanded';
     const expansions = this.budget.expansions;
-    node.data.expansion = expansions;
+    // The first expansion's number orders the inspector's view; a node can be expanded more than once.
+    node.data.expansion ??= expansions;
+    node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
     this.#options.onEvent?.({ type: 'node-expand', node: node.id, depth: node.depth, expansions });
     const names = candidateNames(await this.candidates(node));
     const seen = new Set(node.children.map((child) => actionKey(child.action ?? '', child.input)));

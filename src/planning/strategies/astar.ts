@@ -57,7 +57,7 @@ export function astar(options: AStarOptions = {}): Planner {
         if (node.status === 'pruned') continue;
         node.data.order = order++;
         if (node.goal) return node;
-        if (node.commit) {
+        if (node.commit && node.stepId === null) {
           await context.commit(node);
           if (node.stepStatus !== 'ok') continue;
           if (node.goal) return node;

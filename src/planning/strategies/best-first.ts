@@ -67,7 +67,7 @@ export function bestFirst(options: BestFirstOptions = {}): Planner {
         if (node.status === 'pruned') continue;
         node.data.order = order++;
         if (node.goal) return node;
-        if (node.commit) {
+        if (node.commit && node.stepId === null) {
           if ((node.value ?? 0) < commitThreshold) {
             node.data.deferred = true;
             deferred.push(node);

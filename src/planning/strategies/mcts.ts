@@ -62,7 +62,6 @@ export function mcts(options: MctsOptions = {}): Planner {
       };
       /** Expands a leaf (or re-expands one whose children all failed): returns the goal if reached, and the best value. */
       const grow = async (node: SearchNode): Promise<{ goal?: SearchNode; best: number; live: number }> => {
-        node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
         const children = await expandAndScore(context, node, branching);
         const goal = children.find((child) => child.goal);
         if (goal !== undefined) return { goal, best: 1, live: 1 };
