@@ -89,7 +89,9 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const maxDepth = options.maxDepth ?? 40;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new UsageError(`maxDepth must be an integer >= 1, got ${maxDepth}`);
   const budget = new BudgetMeter(options.budget);
-  await environment.startTask?.(task.id);
+  // An environment's own task may start from its own initial state; a task made up by the caller acts on
+  // the environment as it is.
+  if (environment.tasks?.some((candidate) => candidate.id === task.id) === true) await environment.startTask?.(task.id);
   const openedAt = mark();
   const keeper = await StateKeeper.open({
     store,
