@@ -50,6 +50,8 @@ export interface SearchContextOptions {
   candidates: CandidateProvider;
   heuristic: ((observation: JsonValue) => number) | undefined;
   maxDepth: number;
+  /** The environment's observation is its whole state (see Environment.observationIsComplete). */
+  observationIsComplete: boolean;
   signal: AbortSignal | undefined;
   onEvent: ((event: SearchEvent) => void) | undefined;
 }
@@ -119,7 +121,18 @@ export class SearchContext {
   stateKey(node: SearchNode): string | undefined {
     if (node.observation === undefined) return undefined;
     let key = this.#stateKeys.get(node);
-    if (key === undefined) this.#stateKeys.set(node, (key = JSON.stringify(node.observation)));
+    if (key === undefined) {
+      key = JSON.stringify(node.observation);
+      if (!this.#options.observationIsComplete) {
+        // What the path has read is part of the state when the observation does not show everything.
+        const reads: string[] = [];
+        for (let step: SearchNode | undefined = node; step?.parent !== undefined; step = step.parent) {
+          if (step.effect === 'read' && step.stepStatus === 'ok') reads.push(actionKey(step.action ?? '', step.input));
+        }
+        key += `\n${reads.sort().join('\n')}`;
+      }
+      this.#stateKeys.set(node, key);
+    }
     return key;
   }
 

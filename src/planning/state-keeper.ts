@@ -15,6 +15,7 @@ export interface StateKeeperOptions {
   taskId: string | undefined;
   approval?: ApprovalPolicy;
   guards?: Guard[];
+  onStep?: (step: StepResult) => void;
   run: { task: string; environment: string; metadata: JsonObject };
 }
 
@@ -73,7 +74,9 @@ export class StateKeeper {
       ...(options.approval === undefined ? {} : { approval: options.approval }),
       ...(options.guards === undefined ? {} : { guards: options.guards }),
       onEvent: (event) => {
-        if (event.type === 'step-end') produced.push(event.result.step);
+        if (event.type !== 'step-end') return;
+        produced.push(event.result.step);
+        options.onStep?.(event.result);
       },
     });
     const run = await executor.startRun({ ...options.run, stopOnBlocked: false });

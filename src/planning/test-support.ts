@@ -68,7 +68,7 @@ export function miniEnvironment(): FsmEnvironment {
 /** The same world without snapshot/restore: planners must rebuild states by re-executing paths. */
 export function miniEnvironmentWithoutSnapshots(): Environment {
   const inner = miniEnvironment();
-  return { name: inner.name, actions: inner.actions, tasks: inner.tasks, observe: () => inner.observe(), startTask: (id: string) => inner.startTask(id) };
+  return { name: inner.name, actions: inner.actions, tasks: inner.tasks, observationIsComplete: true, observe: () => inner.observe(), startTask: (id: string) => inner.startTask(id) };
 }
 
 type Schema = { properties?: Record<string, { enum?: JsonValue[] }> };

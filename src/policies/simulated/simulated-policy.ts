@@ -48,6 +48,8 @@ export interface SimulatedPolicyOptions {
 /** A simulated policy: what it is, said wherever its results appear. */
 export interface SimulatedPolicy extends Policy {
   readonly simulated: true;
+  samplePlans: NonNullable<Policy['samplePlans']>;
+  reflect: NonNullable<Policy['reflect']>;
   readonly settings: Readonly<{ seed: number; accuracy: number; valueNoise: number; perDoubling: number; threshold: number; valueDiscount: number }>;
   /** The accuracy it has when shown n candidates. */
   effectiveAccuracy(candidates: number): number;
