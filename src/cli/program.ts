@@ -6,6 +6,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerModelCommand } from './commands/model.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommand } from './commands/show.js';
@@ -39,5 +40,6 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerActionsCommand(program, cli);
   registerPlanCommand(program, cli);
   registerBenchCommand(program, cli);
+  registerModelCommand(program, cli);
   return { program, cli };
 }
