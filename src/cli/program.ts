@@ -4,6 +4,8 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
+import { registerPlanCommand } from './commands/plan.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerModelCommand } from './commands/model.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
@@ -43,6 +45,8 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
   registerServeMcpCommand(program, cli);
+  registerPlanCommand(program, cli);
+  registerBenchCommand(program, cli);
   registerModelCommand(program, cli);
   return { program, cli };
 }
