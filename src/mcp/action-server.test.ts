@@ -155,3 +155,38 @@ describe('an action space served over streamable HTTP', () => {
     ]);
   });
 });
+
+describe('plan(task) on an environment with tasks', () => {
+  it('searches for a plan with the given policy, executes it as a recorded run, and reports it', async () => {
+    const { defaultEnvironments } = await import('../environments/index.js');
+    const { createSimulatedPolicy } = await import('../policies/simulated/index.js');
+    const registry = defaultEnvironments();
+    const environment = await registry.create('fsm/saas-admin');
+    const served = await serveActionsOverHttp({
+      actions: environment.actions,
+      store,
+      approval: 'all',
+      environment: { name: environment.name, observe: () => environment.observe() },
+      planning: { environment, createEnvironment: () => registry.create('fsm/saas-admin'), policy: createSimulatedPolicy({ tasks: environment.tasks ?? [], accuracy: 1, valueNoise: 0 }) },
+    });
+    const client = new Client({ name: 'planner-client', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(served.url)));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['describe_action', 'plan', 'run_action', 'search_actions']);
+      const planned = (await client.callTool({ name: 'plan', arguments: { task: 'onboard-ana-1' } })) as CallToolResult;
+      const result = planned.structuredContent as { status: string; runId: string; plan: { action: string; status: string }[] };
+      expect(result.status).toBe('succeeded');
+      expect(result.plan.length).toBeGreaterThan(0);
+      const steps = await store.listSteps(result.runId);
+      expect(steps.filter((step) => step.status === 'ok').map((step) => step.action)).toEqual(expect.arrayContaining(result.plan.map((step) => step.action)));
+      const unknown = (await client.callTool({ name: 'plan', arguments: { task: 'no-such-task' } })) as CallToolResult;
+      expect(unknown.isError).toBe(true);
+      expect((unknown.content[0] as { text: string }).text).toMatch(/^ARBOR_USAGE: Environment "fsm\/saas-admin" has no task "no-such-task"/);
+    } finally {
+      await client.close();
+      await served.close();
+      await environment.close?.();
+    }
+  });
+});

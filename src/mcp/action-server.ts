@@ -6,6 +6,8 @@ import type { ActionSpace } from '../actions/index.js';
 import { approveAll, Executor, type ApprovalPolicy, type Run } from '../execution/index.js';
 import { ArborError } from '../errors/index.js';
 import type { JsonObject } from '../internal/json.js';
+import type { Environment } from '../environments/index.js';
+import { createPlanner, plan, STRATEGY_NAMES, type Budget, type Policy } from '../planning/index.js';
 import type { Store } from '../provenance/index.js';
 import { ToolIndex } from '../retrieval/index.js';
 import { VERSION } from '../version.js';
@@ -40,6 +42,21 @@ export interface ArborMcpServerOptions {
   /** Recorded with the session's run so it can be replayed by name. */
   environment?: { name: string; observe?: () => unknown };
   approval?: ServeApproval;
+  /**
+   * Offers `plan(task, strategy?)`: a search for a plan to one of the environment's tasks, recorded as its
+   * own run. Only for environments with tasks (a goal check); the policy is the caller's (an LLM policy,
+   * or the labelled simulated one).
+   */
+  planning?: {
+    environment: Environment;
+    /** Fresh copies, for rebuilding states when the environment has no snapshot/restore. */
+    createEnvironment?: () => Environment | Promise<Environment>;
+    policy: Policy;
+    /** Default `best-first`. */
+    defaultStrategy?: string;
+    /** Default: 200 node expansions. */
+    budget?: Budget;
+  };
   /** Largest `k` a client may ask `search_actions` for. Default 50. */
   maxResults?: number;
   /** Server name shown to clients. Default "arbor". */
@@ -159,6 +176,53 @@ export function createArborMcpServer(options: ArborMcpServerOptions): ArborMcpSe
       return structured({ ...recorded, output: (result.output ?? null) as JsonObject }, JSON.stringify(result.output));
     },
   );
+
+  const planning = options.planning;
+  const tasks = planning?.environment.tasks ?? [];
+  if (planning !== undefined && tasks.length > 0) {
+    const taskIds = tasks.map((task) => task.id);
+    server.registerTool(
+      'plan',
+      {
+        title: 'Plan a task',
+        description: `Search for a plan that reaches one of this environment's tasks (${taskIds.slice(0, 10).join(', ')}${taskIds.length > 10 ? ', …' : ''}) and execute it as a recorded run; irreversible steps need approval. Policy: ${planning.policy.name}.`,
+        inputSchema: {
+          task: z.string().describe('The task id'),
+          strategy: z.enum(STRATEGY_NAMES as [string, ...string[]]).optional().describe(`Search strategy (default ${planning.defaultStrategy ?? 'best-first'})`),
+        },
+        annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+      },
+      async ({ task, strategy }, extra) => {
+        try {
+          const result = await plan({
+            environment: planning.environment,
+            ...(planning.createEnvironment ? { createEnvironment: planning.createEnvironment } : {}),
+            task,
+            planner: createPlanner(strategy ?? planning.defaultStrategy ?? 'best-first'),
+            policy: planning.policy,
+            store: options.store,
+            budget: planning.budget ?? { expansions: 200 },
+            approval,
+            signal: extra.signal,
+            metadata: { via: 'serve-mcp' },
+          });
+          const summary = {
+            status: result.status,
+            runId: result.runId,
+            strategy: result.strategy,
+            plan: result.plan.map((step) => ({ action: step.action, input: step.input, effect: step.effect, status: step.status })),
+            ...(result.pending ? { pending: { action: result.pending.action, input: result.pending.input } } : {}),
+            ...(result.reason ? { reason: result.reason } : {}),
+            spent: { ...result.spent },
+          } as unknown as JsonObject;
+          const text = `${result.status}: ${result.plan.map((step) => step.action).join(' -> ') || 'no steps'} (run ${result.runId})`;
+          return result.status === 'succeeded' ? structured(summary, text) : { ...structured(summary, text), isError: true };
+        } catch (error) {
+          return failure(error);
+        }
+      },
+    );
+  }
 
   return {
     mcp: server,
