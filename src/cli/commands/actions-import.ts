@@ -30,6 +30,8 @@ export function registerActionsImportCommand(actions: Command, cli: CliContext):
     .addHelpText('after', '\nExamples:\n  arbor actions import mcp --name memory -- node node_modules/@modelcontextprotocol/server-memory/dist/index.js\n  arbor actions import mcp --name docs --url https://example.com/mcp --header "Authorization: Bearer $TOKEN"')
     .action(async (command: string[], options: ImportMcpOptions) => {
       const server = serverFromArguments(command, options);
+      // The file --config (or ARBOR_CONFIG) names, already loaded and checked before this command ran.
+      const configFile = cli.loadedConfig?.file;
       const name = options.name ?? deriveName(command, options.url);
       if (options.check) {
         const { McpToolSource } = await import('../../mcp/tool-source.js');
@@ -38,7 +40,7 @@ export function registerActionsImportCommand(actions: Command, cli: CliContext):
         const tools = source.actions;
         const skipped = source.skipped;
         await source.close();
-        const { file, created } = addMcpServerToConfig({ name, server, ...(options.replace ? { replace: true } : {}) });
+        const { file, created } = addMcpServerToConfig({ name, server, ...(configFile === undefined ? {} : { file: configFile }), ...(options.replace ? { replace: true } : {}) });
         if (cli.options.json) return cli.json({ name, file, created, server, actions: tools.map((action) => ({ name: action.name, effect: action.effect })), skipped: skipped.map((warning) => warning.toJSON()) });
         cli.out(`${created ? 'Created' : 'Updated'} ${file}: MCP server "${name}" with ${tools.length} action${tools.length === 1 ? '' : 's'}.`);
         cli.out(renderTable(tools, [{ header: 'ACTION', value: (action) => action.name }, { header: 'EFFECT', value: (action) => action.effect }, { header: 'DESCRIPTION', value: (action) => action.description, max: 60 }], cli.format));
@@ -46,7 +48,7 @@ export function registerActionsImportCommand(actions: Command, cli: CliContext):
         cli.out(`Next: "arbor actions list" shows them; effects come from the tools' annotations and can be overridden under mcpServers.${name}.tools.`);
         return;
       }
-      const { file, created } = addMcpServerToConfig({ name, server, ...(options.replace ? { replace: true } : {}) });
+      const { file, created } = addMcpServerToConfig({ name, server, ...(configFile === undefined ? {} : { file: configFile }), ...(options.replace ? { replace: true } : {}) });
       if (cli.options.json) return cli.json({ name, file, created, server });
       cli.out(`${created ? 'Created' : 'Updated'} ${file}: MCP server "${name}" (not started; run "arbor actions list" to check it).`);
     });
