@@ -81,7 +81,12 @@ export type SandboxOutcome =
 export interface SandboxOptions {
   /** Defaults for every run (each run may override). */
   limits?: Partial<SandboxLimits>;
-  /** Worker threads kept for concurrent runs. Default 2. */
+  /** Idle worker threads kept warm for the next runs. Default 2. */
+  maxIdleWorkers?: number;
+  /**
+   * Runs at once (one worker thread each); more wait. Nested runs (a saved action called from run_code)
+   * each need their own, so keep it above the nesting depth. Default 8.
+   */
   maxWorkers?: number;
   /** Extra time after the wall-clock limit before the worker thread is killed. Default 1000 ms. */
   killGraceMs?: number;
@@ -89,6 +94,8 @@ export interface SandboxOptions {
 
 interface WorkerSlot {
   worker: Worker;
+  /** The hard ceiling of the worker's WebAssembly memory; a run needs one that fits its memory limit. */
+  wasmMemoryBytes: number;
   ready: Promise<void>;
   busy: boolean;
   /** Set while a run owns the worker. */
@@ -105,6 +112,7 @@ interface WorkerSlot {
 export class Sandbox {
   readonly #defaults: Partial<SandboxLimits>;
   readonly #maxWorkers: number;
+  readonly #maxIdleWorkers: number;
   readonly #killGraceMs: number;
   readonly #slots: WorkerSlot[] = [];
   readonly #waiting: ((slot: WorkerSlot) => void)[] = [];
@@ -114,7 +122,8 @@ export class Sandbox {
   constructor(options: SandboxOptions = {}) {
     this.#defaults = options.limits ?? {};
     resolveLimits(this.#defaults);
-    this.#maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? 2));
+    this.#maxWorkers = Math.max(1, Math.floor(options.maxWorkers ?? 8));
+    this.#maxIdleWorkers = Math.max(0, Math.floor(options.maxIdleWorkers ?? 2));
     this.#killGraceMs = options.killGraceMs ?? 1000;
   }
 
@@ -124,7 +133,7 @@ export class Sandbox {
     const limits = resolveLimits(this.#defaults, options.limits);
     const signal = options.signal;
     if (signal?.aborted) throw new CancelledError('Sandboxed code', signal.reason);
-    const slot = await this.#acquire();
+    const slot = await this.#acquire(wasmMemoryFor(limits));
     try {
       return await this.#runOn(slot, code, options, limits);
     } finally {
@@ -278,11 +287,22 @@ export class Sandbox {
     }
   }
 
-  async #acquire(): Promise<WorkerSlot> {
-    const idle = this.#slots.find((slot) => !slot.busy);
+  async #acquire(wasmMemoryBytes: number): Promise<WorkerSlot> {
+    const idle = this.#slots.find((slot) => !slot.busy && slot.wasmMemoryBytes === wasmMemoryBytes);
     if (idle !== undefined) return this.#claim(idle);
-    if (this.#slots.length < this.#maxWorkers) return this.#claim(this.#spawn());
-    return new Promise<WorkerSlot>((resolve) => this.#waiting.push((slot) => resolve(this.#claim(slot))));
+    if (this.#slots.length >= this.#maxWorkers) {
+      // Make room by dropping an idle worker sized for other limits.
+      const other = this.#slots.find((slot) => !slot.busy);
+      if (other !== undefined) this.#retire(other);
+    }
+    if (this.#slots.length < this.#maxWorkers) return this.#claim(this.#spawn(wasmMemoryBytes));
+    return new Promise<WorkerSlot>((resolve) =>
+      this.#waiting.push((released) => {
+        if (released.wasmMemoryBytes === wasmMemoryBytes) return resolve(this.#claim(released));
+        this.#retire(released);
+        resolve(this.#claim(this.#spawn(wasmMemoryBytes)));
+      }),
+    );
   }
 
   #claim(slot: WorkerSlot): WorkerSlot {
@@ -297,22 +317,30 @@ export class Sandbox {
     if (!this.#slots.includes(slot)) {
       // The slot was retired during the run: hand a waiting run a fresh worker instead.
       const waiter = this.#waiting.shift();
-      if (waiter !== undefined) waiter(this.#spawn());
+      if (waiter !== undefined) waiter(this.#spawn(slot.wasmMemoryBytes));
+      return;
+    }
+    const waiter = this.#waiting.shift();
+    if (waiter !== undefined) {
+      waiter(slot);
+      return;
+    }
+    if (this.#slots.filter((candidate) => !candidate.busy).length > this.#maxIdleWorkers) {
+      this.#retire(slot);
       return;
     }
     slot.worker.unref();
-    const waiter = this.#waiting.shift();
-    if (waiter !== undefined) waiter(slot);
   }
 
-  #spawn(): WorkerSlot {
+  #spawn(wasmMemoryBytes: number): WorkerSlot {
     const worker = new Worker(workerEntry(), {
+      workerData: { wasmMemoryBytes },
       // A deeper native stack than the main thread's, so QuickJS's own stack limit trips first.
       resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 256 },
       stdout: false,
       stderr: false,
     });
-    const slot: WorkerSlot = { worker, busy: false, ready: Promise.resolve() };
+    const slot: WorkerSlot = { worker, wasmMemoryBytes, busy: false, ready: Promise.resolve() };
     slot.ready = new Promise<void>((resolve, reject) => {
       const onReady = (message: WorkerToHost) => {
         if (message.type === 'ready') {
@@ -352,6 +380,15 @@ let shared: Sandbox | undefined;
 export function sharedSandbox(): Sandbox {
   shared ??= new Sandbox();
   return shared;
+}
+
+/** Headroom of a worker's WebAssembly memory over the engine heap limit: its own stack, data and fragmentation. */
+const WASM_OVERHEAD_BYTES = 32 * 1024 * 1024;
+const WASM_PAGE = 64 * 1024;
+
+function wasmMemoryFor(limits: SandboxLimits): number {
+  const bytes = Math.min(limits.memoryBytes + WASM_OVERHEAD_BYTES, 2 * 1024 * 1024 * 1024);
+  return Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;

@@ -26,6 +26,13 @@ interface PendingCall {
 }
 
 const PRELUDE_FILE = 'arbor-prelude.js';
+/**
+ * Promise jobs and timer callbacks run outside the loops QuickJS counts for its interrupt handler, so the
+ * driver charges them itself: one CPU tick per this many jobs, and per this many timers fired. Counting
+ * work rather than time keeps the budget deterministic.
+ */
+const JOBS_PER_TICK = 256;
+const TIMERS_PER_TICK = 32;
 const encoder = new TextEncoder();
 
 /**
@@ -46,6 +53,7 @@ export class GuestRun {
   #ticks = 0;
   #outputBytes = 0;
   #toolCalls = 0;
+  #timersFired = 0;
   #nextCallId = 1;
   readonly #queue: PendingCall[] = [];
   #inFlight: { call: PendingCall; reply: Promise<ToolResultMessage> } | undefined;
@@ -142,12 +150,8 @@ export class GuestRun {
     fireTimer: QuickJSHandle,
   ): Promise<{ ok: true; resultJson?: string } | { ok: false; failure: GuestFailure }> {
     for (;;) {
-      const jobs = runtime.executePendingJobs(-1);
-      if (jobs.error !== undefined) {
-        const failure = this.#fatal ?? this.#failureFromHandle(jobs.error, false);
-        jobs.error.dispose();
-        return { ok: false, failure };
-      }
+      const jobsFailure = this.#runJobs(runtime);
+      if (jobsFailure !== undefined) return { ok: false, failure: jobsFailure };
       if (this.#fatal !== undefined) return { ok: false, failure: this.#fatal };
       if (Date.now() > this.#request.deadline) return { ok: false, failure: this.#limit('time', `the run took longer than ${this.#request.limits.timeMs} ms`) };
 
@@ -181,11 +185,29 @@ export class GuestRun {
       }
       const didFire = vm.dump(fired.value) === true;
       fired.value.dispose();
-      if (didFire) continue;
+      if (didFire) {
+        if (++this.#timersFired % TIMERS_PER_TICK === 0) this.#shouldInterrupt();
+        continue;
+      }
       return {
         ok: false,
         failure: { kind: 'stalled', detail: 'the code awaits a promise that nothing will ever settle (no tool call or timer is pending)' },
       };
+    }
+  }
+
+  /** Runs pending promise jobs in batches, charging each full batch as a CPU tick. */
+  #runJobs(runtime: QuickJSRuntime): GuestFailure | undefined {
+    for (;;) {
+      const jobs = runtime.executePendingJobs(JOBS_PER_TICK);
+      if (jobs.error !== undefined) {
+        const failure = this.#fatal ?? this.#failureFromHandle(jobs.error, false);
+        jobs.error.dispose();
+        return failure;
+      }
+      const executed = jobs.value;
+      if (executed < JOBS_PER_TICK) return undefined;
+      if (this.#shouldInterrupt()) return this.#fatal;
     }
   }
 
@@ -432,6 +454,9 @@ function engineLimitOf(name: string, message: string): Fatal | undefined {
 }
 
 function runtimeFailure(error: Record<string, unknown>): GuestFailure {
+  // QuickJS throws null when it cannot even allocate its out-of-memory error. (Code that throws null on
+  // purpose is reported the same way; it has no stack or message to tell the two apart.)
+  if (error.thrownNull === true) return { kind: 'limit', limit: 'memory', detail: 'the code ran out of memory (the engine could not allocate the error)' };
   const name = typeof error.name === 'string' ? error.name : 'Error';
   const message = typeof error.message === 'string' ? error.message : String(error.message);
   const engineLimit = engineLimitOf(name, message);

@@ -230,22 +230,29 @@ export const PRELUDE_SOURCE = String.raw`
   }
 
   // ---- settling the agent's code -------------------------------------------------------------------------
+  // Outcome records have no prototype, so a toJSON the code planted on Object.prototype cannot garble them.
+  function record() {
+    return create(null);
+  }
   function describeError(error) {
+    const info = record();
     if (error instanceof ErrorCtor || (error !== null && typeof error === 'object' && typeof error.message === 'string')) {
-      const info = {
-        name: StringOf(error.name === undefined ? 'Error' : error.name),
-        message: StringOf(error.message),
-        stack: typeof error.stack === 'string' ? error.stack : '',
-      };
+      info.name = StringOf(error.name === undefined ? 'Error' : error.name);
+      info.message = StringOf(error.message);
+      info.stack = typeof error.stack === 'string' ? error.stack : '';
       if (error instanceof ToolError) {
-        info.tool = error.tool;
-        info.code = error.code;
-        if (error.status !== undefined) info.status = error.status;
-        info.callSite = error.callSite;
+        info.tool = StringOf(error.tool);
+        info.code = StringOf(error.code);
+        if (error.status !== undefined) info.status = StringOf(error.status);
+        info.callSite = StringOf(error.callSite);
       }
       return info;
     }
-    return { name: 'Thrown', message: 'the code threw a non-Error value: ' + show(error), stack: '' };
+    info.name = 'Thrown';
+    info.thrownNull = error === null;
+    info.message = 'the code threw a non-Error value: ' + show(error);
+    info.stack = '';
+    return info;
   }
   function encodeValue(value) {
     if (value === undefined) return '{"ok":true}';
@@ -259,7 +266,7 @@ export const PRELUDE_SOURCE = String.raw`
     return '{"ok":true,"value":' + json + '}';
   }
   function encodeError(error) {
-    return stringify({ ok: false, error: describeError(error) });
+    return '{"ok":false,"error":' + stringify(describeError(error)) + '}';
   }
   function settle(entry, inputJson) {
     let promise;
