@@ -18,6 +18,8 @@ export class NondeterminismLog {
   readonly #sources: EntropySources;
   readonly #recorded: readonly NondeterministicValue[] | undefined;
   readonly #action: string;
+  /** Depth of `record` callbacks running: values drawn inside one are part of its recorded result. */
+  #insideRecord = 0;
 
   constructor(action: string, sources: EntropySources, recorded?: readonly NondeterministicValue[]) {
     this.#action = action;
@@ -35,15 +37,23 @@ export class NondeterminismLog {
 
   async record<T extends JsonValue>(key: string, fn: () => T | Promise<T>): Promise<T> {
     if (this.#recorded !== undefined) return this.#take('record', key, () => null) as T;
-    const value = await fn();
-    this.values.push({ kind: 'record', key, value: JSON.parse(JSON.stringify(value ?? null)) as JsonValue });
-    return value;
+    // Reserve the slot first so the order of entries is the order of requests, as a replay sees them.
+    const entry: NondeterministicValue = { kind: 'record', key, value: null };
+    if (this.#insideRecord === 0) this.values.push(entry);
+    this.#insideRecord++;
+    try {
+      const value = await fn();
+      entry.value = JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
+      return value;
+    } finally {
+      this.#insideRecord--;
+    }
   }
 
   #take(kind: NondeterministicValue['kind'], key: string | undefined, live: () => JsonValue): JsonValue {
     if (this.#recorded === undefined) {
       const value = live();
-      this.values.push(key === undefined ? { kind, value } : { kind, key, value });
+      if (this.#insideRecord === 0) this.values.push(key === undefined ? { kind, value } : { kind, key, value });
       return value;
     }
     const index = this.values.length;

@@ -34,8 +34,10 @@ export const MIGRATIONS: readonly Migration[] = [
         content TEXT NOT NULL
       ) WITHOUT ROWID;
 
+      -- One row per step, keyed by (run_id, seq); the step id is "<run_id>:<seq>". Payloads up to
+      -- INLINE_LIMIT bytes live in the row (one B-tree write per step keeps recording cheap); larger
+      -- ones live once in blobs, by hash.
       CREATE TABLE steps (
-        id TEXT PRIMARY KEY,
         run_id TEXT NOT NULL REFERENCES runs(id),
         seq INTEGER NOT NULL,
         parent_step_id TEXT,
@@ -43,8 +45,10 @@ export const MIGRATIONS: readonly Migration[] = [
         kind TEXT NOT NULL DEFAULT 'action',
         action TEXT NOT NULL,
         effect TEXT NOT NULL,
-        input_hash TEXT NOT NULL REFERENCES blobs(hash),
-        output_hash TEXT REFERENCES blobs(hash),
+        input_hash TEXT NOT NULL,
+        input_json TEXT,
+        output_hash TEXT,
+        output_json TEXT,
         status TEXT NOT NULL,
         error_code TEXT,
         error TEXT,
@@ -56,7 +60,6 @@ export const MIGRATIONS: readonly Migration[] = [
         metadata TEXT NOT NULL DEFAULT '{}',
         UNIQUE (run_id, seq)
       );
-      CREATE INDEX steps_parent ON steps(parent_step_id);
 
       CREATE TABLE cache (
         namespace TEXT NOT NULL,

@@ -42,7 +42,6 @@ interface RunRow {
 }
 
 interface StepRow {
-  id: string;
   run_id: string;
   seq: number;
   parent_step_id: string | null;
@@ -64,6 +63,9 @@ interface StepRow {
   output_json: string | null;
 }
 
+/** Payloads up to this many bytes are stored in the step row; larger ones once in `blobs`, by hash. */
+const INLINE_LIMIT = 4096;
+
 interface SearchNodeRow {
   run_id: string;
   node_id: number;
@@ -80,8 +82,11 @@ interface SearchNodeRow {
   data: string;
 }
 
-const STEP_COLUMNS = `s.*, bi.content AS input_json, bo.content AS output_json`;
-const STEP_JOINS = `JOIN blobs bi ON bi.hash = s.input_hash LEFT JOIN blobs bo ON bo.hash = s.output_hash`;
+const STEP_COLUMNS = `s.run_id, s.seq, s.parent_step_id, s.depth, s.kind, s.action, s.effect, s.input_hash, s.output_hash,
+  s.status, s.error, s.started_at, s.ended_at, s.duration_us, s.attempt, s.nondeterminism, s.metadata,
+  coalesce(s.input_json, bi.content) AS input_json, coalesce(s.output_json, bo.content) AS output_json`;
+const STEP_JOINS = `LEFT JOIN blobs bi ON s.input_json IS NULL AND bi.hash = s.input_hash
+  LEFT JOIN blobs bo ON s.output_json IS NULL AND bo.hash = s.output_hash`;
 
 /**
  * The embedded default store: one SQLite file in WAL mode. Writes commit per step (synchronous=NORMAL),
@@ -153,21 +158,21 @@ export class SqliteStore implements Store {
       insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, size, content) VALUES (?, ?, ?)'),
       getBlob: db.prepare<[string], { content: string }>('SELECT content FROM blobs WHERE hash = ?'),
       insertStep: db.prepare(
-        `INSERT INTO steps (id, run_id, seq, parent_step_id, depth, kind, action, effect, input_hash, output_hash,
-           status, error_code, error, started_at, ended_at, duration_us, attempt, nondeterminism, metadata)
-         VALUES (@id, @runId, @seq, @parentStepId, @depth, @kind, @action, @effect, @inputHash, @outputHash,
-           @status, @errorCode, @error, @startedAt, @endedAt, @durationUs, @attempt, @nondeterminism, @metadata)
-         ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO steps (run_id, seq, parent_step_id, depth, kind, action, effect, input_hash, input_json, output_hash,
+           output_json, status, error_code, error, started_at, ended_at, duration_us, attempt, nondeterminism, metadata)
+         VALUES (@runId, @seq, @parentStepId, @depth, @kind, @action, @effect, @inputHash, @inputJson, @outputHash,
+           @outputJson, @status, @errorCode, @error, @startedAt, @endedAt, @durationUs, @attempt, @nondeterminism, @metadata)
+         ON CONFLICT (run_id, seq) DO NOTHING`,
       ),
       completeStep: db.prepare(
-        `UPDATE steps SET output_hash = @outputHash, status = @status, error_code = @errorCode, error = @error,
-           ended_at = @endedAt, duration_us = @durationUs, nondeterminism = @nondeterminism, metadata = @metadata
-         WHERE id = @id AND status = 'running'`,
+        `UPDATE steps SET output_hash = @outputHash, output_json = @outputJson, status = @status, error_code = @errorCode,
+           error = @error, ended_at = @endedAt, duration_us = @durationUs, nondeterminism = @nondeterminism, metadata = @metadata
+         WHERE run_id = @runId AND seq = @seq AND status = 'running'`,
       ),
-      stepIdentity: db.prepare<[string], { action: string; input_hash: string; output_hash: string | null; status: string; attempt: number }>(
-        'SELECT action, input_hash, output_hash, status, attempt FROM steps WHERE id = ?',
+      stepIdentity: db.prepare<[string, number], { action: string; input_hash: string; output_hash: string | null; status: string; attempt: number }>(
+        'SELECT action, input_hash, output_hash, status, attempt FROM steps WHERE run_id = ? AND seq = ?',
       ),
-      getStep: db.prepare<[string], StepRow>(`SELECT ${STEP_COLUMNS} FROM steps s ${STEP_JOINS} WHERE s.id = ?`),
+      getStep: db.prepare<[string, number], StepRow>(`SELECT ${STEP_COLUMNS} FROM steps s ${STEP_JOINS} WHERE s.run_id = ? AND s.seq = ?`),
       listSteps: db.prepare<[string], StepRow>(`SELECT ${STEP_COLUMNS} FROM steps s ${STEP_JOINS} WHERE s.run_id = ? ORDER BY s.seq`),
       maxSeq: db.prepare<[string], { max: number | null }>('SELECT max(seq) AS max FROM steps WHERE run_id = ?'),
       getCached: db.prepare<[string, string], { content: string }>(
@@ -190,9 +195,13 @@ export class SqliteStore implements Store {
   async updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'metadata'>>): Promise<void> {
     const sets: string[] = [];
     const params: Record<string, unknown> = { id };
-    if (patch.status !== undefined) (sets.push('status = @status'), (params.status = patch.status));
-    if (patch.endedAt !== undefined) (sets.push('ended_at = @endedAt'), (params.endedAt = patch.endedAt));
-    if (patch.metadata !== undefined) (sets.push('metadata = @metadata'), (params.metadata = JSON.stringify(patch.metadata)));
+    const set = (column: string, key: string, value: unknown) => {
+      sets.push(`${column} = @${key}`);
+      params[key] = value;
+    };
+    if (patch.status !== undefined) set('status', 'status', patch.status);
+    if (patch.endedAt !== undefined) set('ended_at', 'endedAt', patch.endedAt);
+    if (patch.metadata !== undefined) set('metadata', 'metadata', JSON.stringify(patch.metadata));
     if (sets.length === 0) return;
     this.#write(() => this.#db.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params));
   }
@@ -205,15 +214,18 @@ export class SqliteStore implements Store {
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
     const where: string[] = [];
     const params: unknown[] = [];
+    const condition = (sql: string, ...values: unknown[]) => {
+      where.push(sql);
+      params.push(...values);
+    };
     const statuses = query.status === undefined ? [] : [query.status].flat();
-    if (statuses.length > 0) (where.push(`r.status IN (${statuses.map(() => '?').join(', ')})`), params.push(...statuses));
+    if (statuses.length > 0) condition(`r.status IN (${statuses.map(() => '?').join(', ')})`, ...statuses);
     if (query.text !== undefined && query.text !== '') {
-      where.push(`(r.task LIKE ? ESCAPE '\\' OR r.environment LIKE ? ESCAPE '\\' OR r.id LIKE ? ESCAPE '\\')`);
       const pattern = `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      params.push(pattern, pattern, pattern);
+      condition(`(r.task LIKE ? ESCAPE '\\' OR r.environment LIKE ? ESCAPE '\\' OR r.id LIKE ? ESCAPE '\\')`, pattern, pattern, pattern);
     }
-    if (query.since !== undefined) (where.push('r.created_at >= ?'), params.push(query.since));
-    if (query.until !== undefined) (where.push('r.created_at < ?'), params.push(query.until));
+    if (query.since !== undefined) condition('r.created_at >= ?', query.since);
+    if (query.until !== undefined) condition('r.created_at < ?', query.until);
     const sql = `SELECT r.*, (SELECT count(*) FROM steps s WHERE s.run_id = r.id) AS step_count FROM runs r
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?`;
@@ -229,12 +241,12 @@ export class SqliteStore implements Store {
 
   async insertStep(step: StepWrite): Promise<void> {
     const s = this.#statements;
-    this.#write(() =>
-      this.#db.transaction(() => {
-        this.#insertBlobs(step);
-        const result = s.insertStep.run(stepParams(step));
-        if (result.changes === 0) {
-          const existing = s.stepIdentity.get(step.id);
+    const params = stepParams(step);
+    const write = () => {
+      this.#insertBlobs(step, params);
+      const result = s.insertStep.run(params);
+      if (result.changes === 0) {
+          const existing = s.stepIdentity.get(step.runId, step.seq);
           if (
             existing === undefined ||
             existing.action !== step.action ||
@@ -245,23 +257,28 @@ export class SqliteStore implements Store {
           ) {
             throw new StepConflictError(step.id);
           }
-        }
-      })(),
-    );
+      }
+    };
+    // Small payloads: one statement, committed on its own (the common case, and the cheap one).
+    this.#write(params.inputJson !== null && (params.outputJson !== null || step.outputJson === null) ? write : this.#db.transaction(write));
   }
 
   async completeStep(step: StepWrite): Promise<void> {
+    const params = stepParams(step);
     this.#write(() =>
       this.#db.transaction(() => {
-        this.#insertBlobs(step);
-        const result = this.#statements.completeStep.run(stepParams(step));
+        this.#insertBlobs(step, params);
+        const result = this.#statements.completeStep.run(params);
         if (result.changes === 0) throw new StepConflictError(step.id);
       })(),
     );
   }
 
   async getStep(id: string): Promise<StepRecord | undefined> {
-    const row = this.#read(() => this.#statements.getStep.get(id));
+    const separator = id.lastIndexOf(':');
+    const seq = Number(id.slice(separator + 1));
+    if (separator <= 0 || !Number.isInteger(seq)) return undefined;
+    const row = this.#read(() => this.#statements.getStep.get(id.slice(0, separator), seq));
     return row === undefined ? undefined : toStep(row);
   }
 
@@ -348,10 +365,10 @@ export class SqliteStore implements Store {
     this.#db.close();
   }
 
-  #insertBlobs(step: StepWrite): void {
+  #insertBlobs(step: StepWrite, params: { inputJson: string | null; outputJson: string | null }): void {
     const insertBlob = this.#statements.insertBlob;
-    insertBlob.run(step.inputHash, Buffer.byteLength(step.inputJson), step.inputJson);
-    if (step.outputHash !== null && step.outputJson !== null) {
+    if (params.inputJson === null) insertBlob.run(step.inputHash, Buffer.byteLength(step.inputJson), step.inputJson);
+    if (params.outputJson === null && step.outputHash !== null && step.outputJson !== null) {
       insertBlob.run(step.outputHash, Buffer.byteLength(step.outputJson), step.outputJson);
     }
   }
@@ -419,9 +436,12 @@ function runParams(run: RunRecord) {
   return { ...run, metadata: JSON.stringify(run.metadata) };
 }
 
+function inline(json: string | null): string | null {
+  return json !== null && json.length <= INLINE_LIMIT / 4 ? json : json !== null && Buffer.byteLength(json) <= INLINE_LIMIT ? json : null;
+}
+
 function stepParams(step: StepWrite) {
   return {
-    id: step.id,
     runId: step.runId,
     seq: step.seq,
     parentStepId: step.parentStepId,
@@ -430,7 +450,9 @@ function stepParams(step: StepWrite) {
     action: step.action,
     effect: step.effect,
     inputHash: step.inputHash,
+    inputJson: inline(step.inputJson),
     outputHash: step.outputHash,
+    outputJson: inline(step.outputJson),
     status: step.status,
     errorCode: step.error?.code ?? null,
     error: step.error === null ? null : JSON.stringify(step.error),
@@ -459,7 +481,7 @@ function toRun(row: RunRow): RunRecord {
 
 function toStep(row: StepRow): StepRecord {
   return {
-    id: row.id,
+    id: `${row.run_id}:${row.seq}`,
     runId: row.run_id,
     seq: row.seq,
     parentStepId: row.parent_step_id,

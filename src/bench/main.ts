@@ -1,0 +1,26 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Benchmark } from './benchmark.js';
+import { recordingBenchmark } from './recording.js';
+
+/**
+ * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
+ * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
+ */
+const benchmarks: Benchmark[] = [recordingBenchmark];
+
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const names = args.filter((arg) => !arg.startsWith('--'));
+const unknown = names.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${benchmarks.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = names.length === 0 ? benchmarks : benchmarks.filter((benchmark) => names.includes(benchmark.name));
+mkdirSync('bench-results', { recursive: true });
+for (const benchmark of selected) {
+  console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
+  const result = await benchmark.run({ full, log: (line) => console.log(line) });
+  writeFileSync(join('bench-results', `${benchmark.name}.json`), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
+}

@@ -1,0 +1,54 @@
+import { Option, type Command } from 'commander';
+import { EFFECTS, type Effect } from '../../actions/index.js';
+import type { CliContext } from '../context.js';
+import { renderTable } from '../format.js';
+
+export function registerActionsCommand(program: Command, cli: CliContext): void {
+  const actions = program.command('actions').description('Inspect the action space');
+
+  actions
+    .command('list')
+    .description('List the actions of an environment')
+    .option('-e, --environment <name>', 'the environment whose actions to list', 'demo/orders')
+    .addOption(new Option('--effect <effect>', 'only actions with this effect').choices([...EFFECTS]))
+    .action(async (options: { environment: string; effect?: Effect }) => {
+      const environment = await cli.environments.create(options.environment);
+      const list = environment.actions.list(options.effect ? { effect: options.effect } : {});
+      await environment.close?.();
+      if (cli.options.json) return cli.json(list.map((action) => environment.actions.describe(action.name)));
+      cli.out(
+        renderTable(
+          list,
+          [
+            { header: 'ACTION', value: (action) => action.name },
+            { header: 'EFFECT', value: (action) => action.effect },
+            { header: 'COST', value: (action) => String(action.cost), align: 'right' },
+            { header: 'SOURCE', value: (action) => action.source.kind + (action.source.name ? `:${action.source.name}` : '') },
+            { header: 'DESCRIPTION', value: (action) => action.description, max: 70 },
+          ],
+          cli.format,
+        ),
+      );
+    });
+
+  actions
+    .command('show')
+    .description('Show one action: effect, cost, preconditions and input schema')
+    .argument('<name>', 'action name')
+    .option('-e, --environment <name>', 'the environment the action belongs to', 'demo/orders')
+    .option('--json-schema', 'print only the JSON Schema of its input')
+    .action(async (name: string, options: { environment: string; jsonSchema?: boolean }) => {
+      const environment = await cli.environments.create(options.environment);
+      const descriptor = environment.actions.describe(name);
+      await environment.close?.();
+      if (options.jsonSchema) return cli.json(descriptor.inputSchema);
+      if (cli.options.json) return cli.json(descriptor);
+      cli.out(`${cli.format.style('bold', descriptor.name)}  (${descriptor.effect}, cost ${descriptor.cost}${descriptor.reversible ? ', reversible' : ''}${descriptor.inverse ? `, undone by ${descriptor.inverse}` : ''})`);
+      cli.out(descriptor.description);
+      cli.out(`Source: ${descriptor.source.kind}${descriptor.source.name ? `:${descriptor.source.name}` : ''}${descriptor.group ? `, group ${descriptor.group}` : ''}`);
+      if (descriptor.tags.length > 0) cli.out(`Tags: ${descriptor.tags.join(', ')}`);
+      if (descriptor.preconditions.length > 0) cli.out(`Preconditions: ${descriptor.preconditions.join(', ')}`);
+      cli.out('Input schema:');
+      cli.out(JSON.stringify(descriptor.inputSchema, null, 2));
+    });
+}

@@ -1,0 +1,41 @@
+import { ArborError } from '../errors/index.js';
+
+/** Documented exit statuses of the `arbor` command (README, "Exit codes"). */
+export const ExitCode = {
+  ok: 0,
+  /** Something failed: a run failed, or an unexpected error. */
+  failure: 1,
+  /** The command line was wrong (unknown option, bad argument). */
+  usage: 2,
+  /** A run stopped because a step was blocked (an irreversible action without approval, a precondition). */
+  blocked: 3,
+  /** A verify replay found a divergence. */
+  diverged: 4,
+  /** The provenance store is unreadable: damaged, foreign or of a newer schema. */
+  store: 5,
+  /** A run, step or action that was named does not exist. */
+  notFound: 6,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  if (!ArborError.isInstance(error)) return ExitCode.failure;
+  switch (error.code) {
+    case 'ARBOR_USAGE':
+    case 'ARBOR_INVALID_INPUT':
+      return ExitCode.usage;
+    case 'ARBOR_NOT_FOUND':
+    case 'ARBOR_NO_SUCH_ACTION':
+      return ExitCode.notFound;
+    case 'ARBOR_STORE_CORRUPT':
+    case 'ARBOR_STORE_VERSION':
+    case 'ARBOR_STORE':
+      return ExitCode.store;
+    case 'ARBOR_APPROVAL_REQUIRED':
+    case 'ARBOR_PRECONDITION_FAILED':
+      return ExitCode.blocked;
+    default:
+      return ExitCode.failure;
+  }
+}
