@@ -12,3 +12,12 @@ export {
 export type { RunStats } from './protocol.js';
 export { createRunCodeAction, RUN_CODE_ACTION, type RunCodeActionOptions, type RunCodeInput, type RunCodeOutput } from './run-code-action.js';
 export { bridgeToContext, CODE_ACTION_TAG, isExposed, type ToolExposure } from './tool-bridge.js';
+export {
+  formatCodeFeedback,
+  runCodeWithRepair,
+  type CodeAttempt,
+  type CodeWriter,
+  type CodeWriterRequest,
+  type SelfDebugOptions,
+  type SelfDebugResult,
+} from './self-debug.js';
