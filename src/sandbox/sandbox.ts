@@ -38,7 +38,11 @@ export interface SandboxClock {
 }
 
 export interface SandboxRunOptions {
-  /** Tool names the guest sees in `tools` (and as globals when they are identifiers). */
+  /**
+   * Tool names the guest sees in `tools`, and as plain globals (identifiers only) when there are at most
+   * MAX_GLOBAL_TOOLS. Beyond MAX_LISTED_TOOLS they are not listed at all: `tools.<name>` and
+   * `callTool(name)` still reach any of them.
+   */
   tools?: readonly string[];
   /**
    * Performs a tool call for the guest. Calls arrive one at a time, in the order the guest made them.
@@ -253,7 +257,8 @@ export class Sandbox {
             runId,
             code,
             entry: entryJson === undefined ? { kind: 'script' } : { kind: 'function', inputJson: entryJson },
-            tools: (options.tools ?? []).map((name) => ({ name, global: globalNameFor(name) })),
+            // Beyond this many, names are not shipped into every run: `tools.<name>` still resolves any of them.
+            tools: listTools(options.tools ?? []),
             limits,
             deadline: Date.now() + limits.timeMs,
             syncBuffer,
@@ -389,6 +394,17 @@ const WASM_PAGE = 64 * 1024;
 function wasmMemoryFor(limits: SandboxLimits): number {
   const bytes = Math.min(limits.memoryBytes + WASM_OVERHEAD_BYTES, 2 * 1024 * 1024 * 1024);
   return Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
+}
+
+/** Tools listed in the guest (`Object.keys(tools)`, `'name' in tools`) up to this many; more resolve on use only. */
+export const MAX_LISTED_TOOLS = 1000;
+/** Tools also defined as plain globals up to this many (each costs QuickJS ~50 µs per run). */
+export const MAX_GLOBAL_TOOLS = 100;
+
+function listTools(names: readonly string[]): { name: string; global: string | null }[] {
+  if (names.length > MAX_LISTED_TOOLS) return [];
+  const globals = names.length <= MAX_GLOBAL_TOOLS;
+  return names.map((name) => ({ name, global: globals ? globalNameFor(name) : null }));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
