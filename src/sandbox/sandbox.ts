@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
@@ -97,7 +98,8 @@ export interface SandboxOptions {
 }
 
 interface WorkerSlot {
-  worker: Worker;
+  /** Undefined until the engine is compiled and the thread started. */
+  worker: Worker | undefined;
   /** The hard ceiling of the worker's WebAssembly memory; a run needs one that fits its memory limit. */
   wasmMemoryBytes: number;
   ready: Promise<void>;
@@ -149,7 +151,7 @@ export class Sandbox {
   async close(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(slots.map((slot) => slot.worker?.terminate()));
   }
 
   async #runOn(slot: WorkerSlot, code: string, options: SandboxRunOptions, limits: SandboxLimits): Promise<SandboxOutcome> {
@@ -225,7 +227,7 @@ export class Sandbox {
             void this.#performCall(message.tool, message.inputJson, { line: message.line, column: message.column }, options).then((reply) => {
               call.ok = reply.ok;
               if (!reply.ok && reply.error !== undefined) call.code = reply.error.code;
-              if (!finished) slot.worker.postMessage({ ...reply, type: 'tool-result', runId, callId: message.callId } satisfies ToolResultMessage);
+              if (!finished) slot.worker?.postMessage({ ...reply, type: 'tool-result', runId, callId: message.callId } satisfies ToolResultMessage);
             });
             return;
           }
@@ -252,7 +254,7 @@ export class Sandbox {
       void slot.ready.then(
         () => {
           if (finished) return;
-          slot.worker.postMessage({
+          slot.worker?.postMessage({
             type: 'run',
             runId,
             code,
@@ -264,7 +266,8 @@ export class Sandbox {
             syncBuffer,
           });
         },
-        (error: unknown) => kill(new SandboxCrashedError('the worker thread did not start', { cause: error, data: { reason: String(error) } })),
+        (error: unknown) =>
+          kill(ArborError.isInstance(error) ? error : new SandboxCrashedError('the worker thread did not start', { cause: error, data: { reason: String(error) } })),
       );
     });
   }
@@ -313,7 +316,7 @@ export class Sandbox {
   #claim(slot: WorkerSlot): WorkerSlot {
     slot.busy = true;
     // Keep the process alive while a run is in progress; an idle pool must not.
-    slot.worker.ref();
+    slot.worker?.ref();
     return slot;
   }
 
@@ -334,43 +337,53 @@ export class Sandbox {
       this.#retire(slot);
       return;
     }
-    slot.worker.unref();
+    slot.worker?.unref();
   }
 
   #spawn(wasmMemoryBytes: number): WorkerSlot {
-    const worker = new Worker(workerEntry(), {
-      workerData: { wasmMemoryBytes },
+    const slot: WorkerSlot = { worker: undefined as unknown as Worker, wasmMemoryBytes, busy: false, ready: Promise.resolve() };
+    // Compiled once per process and handed to each worker, so replacing a killed worker is cheap.
+    const started = compiledEngine().then((wasmModule) => {
+      const worker = new Worker(workerEntry(), {
+        workerData: { wasmMemoryBytes, wasmModule },
       // A deeper native stack than the main thread's, so QuickJS's own stack limit trips first.
-      resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 256 },
-      stdout: false,
-      stderr: false,
+        resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 256 },
+        stdout: false,
+        stderr: false,
+      });
+      slot.worker = worker;
+      if (!slot.busy) worker.unref();
+      worker.on('message', (message: WorkerToHost) => slot.onMessage?.(message));
+      worker.on('error', (error) => slot.onExit?.(`error: ${error.message}`));
+      worker.on('exit', (code) => {
+        this.#forget(slot);
+        slot.onExit?.(`exit code ${code}`);
+      });
+      if (this.#closed || !this.#slots.includes(slot)) void worker.terminate();
+      return worker;
     });
-    const slot: WorkerSlot = { worker, wasmMemoryBytes, busy: false, ready: Promise.resolve() };
-    slot.ready = new Promise<void>((resolve, reject) => {
-      const onReady = (message: WorkerToHost) => {
-        if (message.type === 'ready') {
-          worker.off('message', onReady);
-          resolve();
-        }
-      };
-      worker.on('message', onReady);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`exit code ${code}`)));
-    });
+    slot.ready = started.then(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          const onReady = (message: WorkerToHost) => {
+            if (message.type === 'ready') {
+              worker.off('message', onReady);
+              resolve();
+            }
+          };
+          worker.on('message', onReady);
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`exit code ${code}`)));
+        }),
+    );
     slot.ready.catch(() => undefined);
-    worker.on('message', (message: WorkerToHost) => slot.onMessage?.(message));
-    worker.on('error', (error) => slot.onExit?.(`error: ${error.message}`));
-    worker.on('exit', (code) => {
-      this.#forget(slot);
-      slot.onExit?.(`exit code ${code}`);
-    });
     this.#slots.push(slot);
     return slot;
   }
 
   #retire(slot: WorkerSlot): void {
     this.#forget(slot);
-    void slot.worker.terminate();
+    void slot.worker?.terminate();
   }
 
   #forget(slot: WorkerSlot): void {
@@ -446,6 +459,20 @@ function toError(failure: GuestFailure, codeLines: number, stdout: string[]): Ar
     case 'host':
       return new SandboxCrashedError(failure.detail, { data });
   }
+}
+
+// The project compiles without the DOM library, which is where TypeScript declares WebAssembly.
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<object> };
+
+let engine: Promise<object> | undefined;
+
+/** QuickJS's WebAssembly, compiled once per process (workers receive the compiled module). */
+function compiledEngine(): Promise<object> {
+  engine ??= readFile(fileURLToPath(import.meta.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'))).then((bytes) => WebAssembly.compile(bytes));
+  engine.catch(() => {
+    engine = undefined;
+  });
+  return engine;
 }
 
 /**
