@@ -1,10 +1,10 @@
-import { ActionLibrary, type GeneratedActionRecord } from '../../library/index.js';
+import type { GeneratedActionRecord } from '../../provenance/index.js';
 import type { CliContext } from '../context.js';
 import { formatTime, renderTable } from '../format.js';
 
 /** `arbor actions list --generated`: the latest version of every saved action, with where it came from. */
 export async function listGeneratedActions(cli: CliContext): Promise<void> {
-  const records = await new ActionLibrary({ store: await cli.store() }).list();
+  const records = await (await cli.store()).listGeneratedActions();
   if (cli.options.json) return cli.json(records);
   if (records.length === 0) {
     cli.out('No saved actions yet. An agent saves one with save_action after a run_code step that worked.');
