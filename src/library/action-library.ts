@@ -24,7 +24,7 @@ export interface SaveGeneratedActionRequest {
   example?: JsonValue;
   /**
    * Its effect, which also bounds the tools its code may call. Default: the effect of the code step it
-   * came from, else `write`. Never more than that code step's.
+   * came from, else the latest version's, else `write`. Never more than that code step's.
    */
   effect?: Effect;
   tags?: string[];
@@ -78,7 +78,8 @@ export class ActionLibrary {
     const parsed = parseFunction(request.code);
     const originStep = request.origin?.step === undefined ? undefined : await this.#originStep(request.origin.runId, request.origin.step, parsed.code);
     if (request.origin !== undefined && originStep === undefined) await getRunOrThrow(this.store, request.origin.runId);
-    const effect = request.effect ?? originStep?.effect ?? 'write';
+    const latest = await this.store.getGeneratedAction(request.name);
+    const effect = request.effect ?? originStep?.effect ?? latest?.effect ?? 'write';
     if (!EFFECTS.includes(effect)) throw new InvalidDefinitionError(`Unknown effect ${JSON.stringify(effect)}`, { hint: 'Use read, write or irreversible.' });
     if (originStep !== undefined && EFFECT_RANK[effect] > EFFECT_RANK[originStep.effect]) {
       throw new InvalidDefinitionError(`"${request.name}" cannot be ${effect}: the code step it ran in was ${originStep.effect}`, {
@@ -103,7 +104,6 @@ export class ActionLibrary {
     };
     // Build the action once before saving: a bad name or an unusable schema is refused here, not at load.
     this.#toAction({ ...draft, version: 0 }, undefined);
-    const latest = await this.store.getGeneratedAction(draft.name);
     if (latest !== undefined && sameDefinition(latest, draft)) return { record: latest, created: false };
     return { record: await this.store.addGeneratedAction(draft), created: true };
   }

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { EFFECTS, type Effect } from '../../actions/index.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../format.js';
-import { listGeneratedActions, showGeneratedAction } from './generated-actions.js';
+import { listGeneratedActions, saveGeneratedAction, showGeneratedAction, type SaveCommandOptions } from './generated-actions.js';
 
 export function registerActionsCommand(program: Command, cli: CliContext): void {
   const actions = program.command('actions').description('Inspect the action space');
@@ -59,4 +59,17 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
       cli.out('Input schema:');
       cli.out(JSON.stringify(descriptor.inputSchema, null, 2));
     });
+
+  actions
+    .command('save')
+    .description('Save a function as a new (generated) action of the library, or as its next version')
+    .argument('<name>', 'name of the action')
+    .requiredOption('-f, --file <path>', 'a .js file holding one function: async function ({ a, b }) { ... }')
+    .requiredOption('-d, --description <text>', 'what the action does, for choosing it among many')
+    .option('--input-schema <json>', 'JSON Schema of the input (default: inferred from the parameter)')
+    .option('--example <json>', 'an example input, to infer the schema types')
+    .addOption(new Option('--effect <effect>', 'its effect, which also bounds the tools it may call (default write)').choices([...EFFECTS]))
+    .option('--tag <tag...>', 'tags')
+    .option('--from <run[:step]>', 'the run it came from, and the run_code step (seq or id) in which it worked')
+    .action((name: string, options: SaveCommandOptions) => saveGeneratedAction(cli, name, options));
 }
