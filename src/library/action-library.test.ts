@@ -4,6 +4,7 @@ import { Executor } from '../execution/index.js';
 import { createTempStore } from '../internal/temp-store.js';
 import { runSteps } from '../provenance/index.js';
 import { replay } from '../replay/index.js';
+import { ToolIndex } from '../retrieval/index.js';
 import { createRunCodeAction, Sandbox } from '../sandbox/index.js';
 import { ActionLibrary } from './action-library.js';
 import { createSaveAction } from './save-action.js';
@@ -45,6 +46,7 @@ describe('the action library', () => {
 
   it('saves a function that worked in a code step as a new, versioned action with its origin', async () => {
     const environment = await world();
+    const index = new ToolIndex({ actions: environment.actions });
     const run = await new Executor({ store: temp.store, actions: environment.actions }).startRun({ task: 'total of two orders', environment: 'shop' });
     creatingRunId = run.id;
     const code = await run.execute('run_code', { code: `${ORDER_TOTALS}\nreturn orderTotals({ orderIds: ['ord-1001', 'ord-1002'] });` });
@@ -72,12 +74,22 @@ describe('the action library', () => {
       originStepId: code.step.id,
       inputSchema: { type: 'object', properties: { orderIds: { type: 'array', items: { type: 'string' } } }, required: ['orderIds'] },
     });
-    // Usable at once in the run that saved it.
+    // Usable at once in the run that saved it, and found by an index that follows the space.
     expect(environment.actions.get('order_totals').source).toMatchObject({ kind: 'generated', version: '1' });
+    expect((await index.search('sum order totals', { k: 1 })).hits.map((hit) => hit.name)).toEqual(['order_totals']);
+    index.close();
   });
 
-  it('is found by name in a later run and executes there, its steps linking back to the creating run', async () => {
+  it('is found by name and by a text query in a later run and executes there, its steps linking back to the creating run', async () => {
     const environment = await world();
+    // By a text query, through the retrieval index over the later run's action space (lexical, no model).
+    const index = new ToolIndex({ actions: environment.actions });
+    const found = await index.search('add up the totals of several orders', { k: 3 });
+    index.close();
+    expect(found.hits[0]?.name).toBe('order_totals');
+    expect(found.hits[0]?.source).toMatchObject({ kind: 'generated', origin: { runId: creatingRunId } });
+
+    // By name.
     const action = environment.actions.get('order_totals');
     expect(action.source).toEqual({ kind: 'generated', name: 'order_totals', version: '1', origin: { runId: creatingRunId, stepId: codeStepId } });
     expect(action.tags).toContain('generated');
