@@ -15,6 +15,10 @@ export interface ActionSource {
   kind: 'typescript' | 'environment' | 'mcp' | 'openapi' | 'generated' | (string & {});
   /** The server, document, environment or run the action came from. */
   name?: string;
+  /** The version of the action within its source (generated actions are versioned). */
+  version?: string;
+  /** Where a generated action was made: the run, and the step in which its code ran successfully. */
+  origin?: { runId: string; stepId?: string };
 }
 
 /** The outcome of a precondition check: `true` holds; `false` or `{ ok: false }` blocks the action. */
@@ -66,6 +70,11 @@ export interface ActionDefinition<I, O> {
   /** What the action does, written for a model choosing among many. */
   description: string;
   input: z.ZodType<I>;
+  /**
+   * The JSON Schema the input schema was made from, for actions imported from one (OpenAPI, MCP). When
+   * given, it is what `describe()`, retrieval and prompts show, and the zod schema can be built lazily.
+   */
+  inputJsonSchema?: Record<string, unknown>;
   output?: z.ZodType<O>;
   effect: Effect;
   /** Relative cost of one call, used by planners' cost functions. Default 1. */
@@ -93,6 +102,8 @@ export interface Action<I = unknown, O = unknown> {
   readonly name: string;
   readonly description: string;
   readonly input: z.ZodType<I>;
+  /** The JSON Schema the input was imported from, when it was (see ActionDefinition.inputJsonSchema). */
+  readonly inputJsonSchema: Record<string, unknown> | undefined;
   readonly output: z.ZodType<O> | undefined;
   readonly effect: Effect;
   readonly cost: number;
@@ -159,6 +170,7 @@ export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>)
     name,
     description,
     input: definition.input,
+    inputJsonSchema: definition.inputJsonSchema,
     output: definition.output,
     effect,
     cost,

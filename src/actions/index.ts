@@ -14,6 +14,7 @@ export {
 export {
   ActionSpace,
   describeAction,
+  inputJsonSchemaOf,
   type ActionDescriptor,
   type ActionFilter,
   type ActionSpaceEvent,
