@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
+import { registerInspectCommand } from './commands/inspect.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommand } from './commands/show.js';
@@ -35,5 +36,6 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerDiffCommand(program, cli);
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
+  registerInspectCommand(program, cli);
   return { program, cli };
 }
