@@ -23,6 +23,7 @@ export interface ModelNode {
   parent: ModelNode | null;
   children: ModelNode[];
   collapsed: boolean;
+  depth: number;
   /** Number of nodes below this one (loaded ones), kept up to date by `layout()`. */
   descendants: number;
 }
@@ -76,7 +77,7 @@ export class TreeModel {
         this.#waiting.set(item.parentKey, [...(this.#waiting.get(item.parentKey) ?? []), item]);
         return;
       }
-      const node: ModelNode = { item, parent: parent ?? null, children: [], collapsed: false, descendants: 0 };
+      const node: ModelNode = { item, parent: parent ?? null, children: [], collapsed: false, depth: parent ? parent.depth + 1 : 0, descendants: 0 };
       this.#nodes.set(item.key, node);
       added++;
       if (parent) parent.children.push(node);
@@ -108,7 +109,7 @@ export class TreeModel {
   /** Collapses every subtree except along the given paths; the first `depth` levels stay open. */
   collapseExcept(keep: ReadonlySet<string>, depth: number): void {
     for (const node of this.#nodes.values()) {
-      node.collapsed = node.children.length > 0 && !keep.has(node.item.key) && depthOf(node) >= depth;
+      node.collapsed = node.children.length > 0 && !keep.has(node.item.key) && node.depth >= depth;
     }
   }
 
@@ -132,7 +133,7 @@ export class TreeModel {
   layout(): Layout {
     countDescendants(this.roots);
     // Several roots hang from one invisible root so that they are laid out together.
-    const top: ModelNode = { item: { key: '\u0000root', parentKey: null, label: '', metric: '', fill: '', ring: null, emphasis: false, faded: false, radius: 0 }, parent: null, children: this.roots, collapsed: false, descendants: 0 };
+    const top: ModelNode = { item: { key: '\u0000root', parentKey: null, label: '', metric: '', fill: '', ring: null, emphasis: false, faded: false, radius: 0 }, parent: null, children: this.roots, collapsed: false, depth: -1, descendants: 0 };
     const root = hierarchy(top, (node) => (node.collapsed ? null : node.children));
     const laidOut = tree<ModelNode>()
       .nodeSize([ROW_HEIGHT, COLUMN_WIDTH])
@@ -158,12 +159,6 @@ export class TreeModel {
     if (nodes.length === 0) Object.assign(bounds, { minX: 0, minY: 0, maxX: 0, maxY: 0 });
     return { nodes, links, byKey, bounds };
   }
-}
-
-function depthOf(node: ModelNode): number {
-  let depth = 0;
-  for (let current = node.parent; current; current = current.parent) depth++;
-  return depth;
 }
 
 function countDescendants(roots: ModelNode[]): void {

@@ -50,11 +50,14 @@ export function SearchView({ run, nodeParam }: { run: RunView; nodeParam: string
     setState({ loaded: 0, hasMore: false, busy: true });
     firstSearchPage(run.id, controller.signal).then(
       (page) => {
+        performance.mark('arbor:search-fetched');
         paged.current = page.nodes.length;
         addPage(page);
         if (model.size > COLLAPSE_ABOVE) model.collapseExcept(chosenKeys(nodes), 1);
         if (selectedKey !== null) model.reveal(selectedKey);
+        performance.mark('arbor:search-modelled');
         canvas.setModel(model);
+        performance.mark('arbor:search-laid-out');
         canvas.select(selectedKey);
         if (selectedKey !== null && model.get(selectedKey)) canvas.focus(selectedKey);
         else canvas.fit();
