@@ -5,6 +5,8 @@ import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
 import { registerInspectCommand } from './commands/inspect.js';
+import { registerPlanCommand } from './commands/plan.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommand } from './commands/show.js';
@@ -37,5 +39,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
   registerInspectCommand(program, cli);
+  registerPlanCommand(program, cli);
+  registerBenchCommand(program, cli);
   return { program, cli };
 }
