@@ -4,7 +4,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempStore } from '../internal/temp-store.js';
 import { launchChromium } from './fixtures/browser.js';
-import { recordOrdersRuns, recordSyntheticSearch, type OrdersRuns, type SyntheticSearch } from './fixtures/recorded-runs.js';
+import type { PlanResult } from '../planning/index.js';
+import { recordOrdersRuns, recordPlannerSearch, recordSyntheticSearch, type OrdersRuns, type SyntheticSearch } from './fixtures/recorded-runs.js';
 import { startInspector, type Inspector } from './server.js';
 
 /*
@@ -29,6 +30,7 @@ let page: Page;
 let runs: OrdersRuns;
 let search: SyntheticSearch;
 let big: SyntheticSearch;
+let planned: PlanResult;
 const pageErrors: string[] = [];
 
 async function screenshot(name: string): Promise<void> {
@@ -53,6 +55,7 @@ beforeAll(async () => {
   runs = await recordOrdersRuns(temp.store);
   search = await recordSyntheticSearch(temp.store, { nodes: 150, withSteps: true, seed: 3 });
   big = await recordSyntheticSearch(temp.store, { nodes: BIG_SEARCH_NODES, seed: 11, task: 'Ten thousand node search: book the offsite' });
+  planned = await recordPlannerSearch(temp.store);
   inspector = await startInspector({ store: temp.store, port: 0 });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
@@ -70,7 +73,9 @@ describe('inspector in Chromium', () => {
   it('lists runs, filters them by status, text and date, and sorts them', async () => {
     await open('/');
     const rows = page.locator('table.runs tbody tr');
-    await expect.poll(() => rows.count()).toBe(7);
+    const recorded = await temp.store.listRuns();
+    expect(recorded).toHaveLength(8);
+    await expect.poll(() => rows.count()).toBe(recorded.length);
     await expect.poll(() => page.locator(`tr[data-run-id="${runs.replayDiverged}"]`).innerText()).toContain('diverged at 0');
     await screenshot('runs');
 
@@ -86,9 +91,10 @@ describe('inspector in Chromium', () => {
 
     await page.getByRole('button', { name: 'Steps' }).click();
     const stepCounts = async () => (await page.locator('table.runs tbody tr td:nth-child(6)').allInnerTexts()).map(Number);
-    await expect.poll(stepCounts).toEqual([41, 9, 7, 6, 1, 1, 0]);
+    const ascending = recorded.map((run) => run.stepCount).sort((a, b) => a - b);
+    await expect.poll(stepCounts).toEqual([...ascending].reverse());
     await page.getByRole('button', { name: /Steps/ }).click();
-    await expect.poll(stepCounts).toEqual([0, 1, 1, 6, 7, 9, 41]);
+    await expect.poll(stepCounts).toEqual(ascending);
   });
 
   it('opens a search tree, shows a node with its arguments, observation, scores and model call, and copies the fork command', async () => {
@@ -131,6 +137,27 @@ describe('inspector in Chromium', () => {
     await page.locator('canvas.tree-canvas').focus();
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => detail.locator('h2').first().innerText()).toContain(`Node #${failed?.parentId}:`);
+  });
+
+  it('opens the search a real planner recorded (A* on the warehouse domain) and follows its chosen path', async () => {
+    const recorded = await temp.store.listSearchNodes(planned.runId);
+    expect(planned.status).toBe('succeeded');
+    await open('/');
+    await page.locator(`tr[data-run-id="${planned.runId}"] a`).click();
+    await page.waitForSelector('[data-tree-state=ready]');
+    await expect.poll(() => page.getByTestId('node-count').innerText()).toBe(`${recorded.length} nodes`);
+    expect(await page.locator('.tree-status').innerText()).toContain('terminal 1');
+    await page.getByRole('button', { name: 'Chosen path' }).click();
+    const goal = planned.plan.at(-1);
+    const leaf = recorded.find((node) => node.data.chosen === true && node.status === 'terminal');
+    expect(leaf).toBeDefined();
+    const detail = page.locator('aside[aria-label="Search node detail"]');
+    await expect.poll(() => detail.locator('h2').first().innerText()).toContain(`Node #${leaf?.nodeId}: ${goal?.action}`);
+    expect(await detail.locator('.breadcrumb button').count()).toBe(planned.plan.length + 1);
+    await clickNode(String(leaf?.parentId));
+    await expect.poll(() => detail.locator('h2').first().innerText()).toContain(`Node #${leaf?.parentId}:`);
+    await expect.poll(() => detail.locator('table.scores').innerText()).toMatch(/f = g \+ h\s+[\d.]+ \(g=/);
+    await screenshot('planner-search');
   });
 
   it('draws the provenance DAG with forks and replays as branches, and shows a step', async () => {

@@ -57,10 +57,9 @@ function number(value: number | null): string {
 
 /** f = g + h for A*-like searches, value and visits for MCTS-like ones. */
 export function searchMetric(node: SearchNodeView): string {
-  if (node.g !== null || node.h !== null) {
-    const f = node.g !== null && node.h !== null ? number(node.g + node.h) : '?';
-    return `f=${f} (g=${number(node.g)} + h=${number(node.h)})`;
-  }
+  if (node.g !== null && node.h !== null) return `f=${number(node.g + node.h)} (g=${number(node.g)} + h=${number(node.h)})`;
+  // Not evaluated (a commit point, a pruned proposal): only the cost so far is known.
+  if (node.g !== null) return `g=${number(node.g)}${node.value !== null ? ` v=${number(node.value)}` : ''}`;
   if (node.value !== null || node.visits > 0) return `v=${number(node.value)} n=${node.visits}`;
   return '';
 }
