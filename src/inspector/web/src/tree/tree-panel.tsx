@@ -1,5 +1,5 @@
 import type { RefObject } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { LegendEntry } from './palette.js';
 import { TreeCanvas, type TreeCanvasCallbacks } from './tree-canvas.js';
 
@@ -38,7 +38,8 @@ export function useTreeCanvas(box: RefObject<HTMLDivElement>, callbacks: TreeCan
   const latest = useRef(callbacks);
   latest.current = callbacks;
   const [canvas, setCanvas] = useState<TreeCanvas>();
-  useEffect(() => {
+  // A layout effect: the canvas exists before the first paint, so loading can start a frame earlier.
+  useLayoutEffect(() => {
     if (box.current === null) return;
     const created = new TreeCanvas(box.current, {
       onSelect: (key) => latest.current.onSelect(key),

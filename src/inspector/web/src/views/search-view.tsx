@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'wouter-preact';
 import { encode, getJson, type RunView, type SearchNodeDetail, type SearchNodeView, type SearchPage } from '../api.js';
 import { Commands, ErrorBox, JsonView, Loaded, Section, StatusBadge } from '../components/common.js';
@@ -43,7 +43,7 @@ export function SearchView({ run, nodeParam }: { run: RunView; nodeParam: string
     model.add(page.nodes.map(searchItem));
   };
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (canvas === undefined) return;
     const controller = new AbortController();
     const started = performance.now();
