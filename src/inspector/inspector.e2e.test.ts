@@ -191,6 +191,8 @@ describe('inspector in Chromium', () => {
     await expect.poll(() => page.locator('.divergence').innerText()).toContain('Verify diverged at step 0 (get_order)');
     await expect.poll(() => page.locator('tr.diverged').getAttribute('data-seq')).toBe('0');
     expect(await page.locator('tr.diverged').innerText()).toContain('diverged here');
+    // The replay saw the order reserved by the shopper: the differing field is named with both values.
+    await expect.poll(() => page.locator('table.differences').innerText()).toMatch(/output\.status\s+"new"\s+→ "reserved"/);
     await screenshot('replay');
     await open(`/runs/${runs.succeeded}/replays`);
     await expect.poll(() => page.locator('table.grid tbody tr').count()).toBe(2);

@@ -100,15 +100,19 @@ export class TreeCanvas {
     this.#selection.call(this.#zoom.transform, zoomIdentity.translate(this.#width / 2 - k * placed.x, this.#height / 2 - k * placed.y).scale(k));
   }
 
-  /** Shows the whole tree, no larger than life. */
-  fit(): void {
+  /**
+   * Shows the whole tree, no larger than life. With `minimumScale`, a wide tree is not shrunk below it
+   * (labels stay readable) and its start is shown instead.
+   */
+  fit(minimumScale = 0): void {
     const bounds = this.#layout?.bounds;
     if (bounds === undefined) return;
     const margin = 40;
     const width = bounds.maxX - bounds.minX + 260;
     const height = bounds.maxY - bounds.minY + 40;
-    const k = Math.min(1, (this.#width - margin) / width, (this.#height - margin) / height);
-    const x = (this.#width - k * (bounds.minX + bounds.maxX + 220)) / 2;
+    const fitting = Math.min(1, (this.#width - margin) / width, (this.#height - margin) / height);
+    const k = Math.max(fitting, Math.min(minimumScale, 1));
+    const x = k > fitting ? margin - k * bounds.minX : (this.#width - k * (bounds.minX + bounds.maxX + 220)) / 2;
     const y = (this.#height - k * (bounds.minY + bounds.maxY)) / 2;
     this.#selection.call(this.#zoom.transform, zoomIdentity.translate(x, y).scale(k));
   }

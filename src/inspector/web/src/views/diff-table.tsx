@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import type { DiffEntryView, DiffView, StepView } from '../api.js';
 import { JsonView, StatusBadge } from '../components/common.js';
+import { jsonDifferences } from '../json-diff.js';
 
 function Side({ step, changes }: { step: StepView | undefined; changes: string[] }) {
   if (step === undefined) return <div class="diff-side missing">no step</div>;
@@ -18,6 +19,29 @@ function Side({ step, changes }: { step: StepView | undefined; changes: string[]
         out: {step.error ? `${step.error.code}: ${step.error.message}` : step.outputPreview}
       </div>
     </div>
+  );
+}
+
+function view(step: StepView | undefined) {
+  return step === undefined ? undefined : { action: step.action, status: step.status, input: step.input, output: step.output ?? null, error: step.error ? { code: step.error.code, message: step.error.message } : null };
+}
+
+/** The fields that differ between the two sides of a row, with both values. */
+function Differences({ entry }: { entry: DiffEntryView }) {
+  if (entry.left === undefined || entry.right === undefined || entry.kind === 'same') return null;
+  const differences = jsonDifferences(view(entry.left), view(entry.right));
+  return (
+    <table class="differences" aria-label="Differences">
+      <tbody>
+        {differences.map((difference) => (
+          <tr key={difference.path}>
+            <th class="mono">{difference.path}</th>
+            <td class="mono">{difference.left === undefined ? '(absent)' : JSON.stringify(difference.left)}</td>
+            <td class="mono">→ {difference.right === undefined ? '(absent)' : JSON.stringify(difference.right)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -65,12 +89,14 @@ export function DiffTable({ diff, highlightSeq, leftTitle, rightTitle }: { diff:
               <tr class="diff-open">
                 <td />
                 <td>
-                  <JsonView value={entry.left ? { input: entry.left.input, output: entry.left.output ?? null, error: entry.left.error ?? null } : undefined} />
+                  <JsonView value={view(entry.left)} />
                 </td>
                 <td>
-                  <JsonView value={entry.right ? { input: entry.right.input, output: entry.right.output ?? null, error: entry.right.error ?? null } : undefined} />
+                  <JsonView value={view(entry.right)} />
                 </td>
-                <td />
+                <td>
+                  <Differences entry={entry} />
+                </td>
               </tr>
             ) : null}
           </Fragment>

@@ -87,7 +87,7 @@ export function ProvenanceView({ run, stepParam }: { run: RunView; stepParam: st
     canvas.setModel(model);
     canvas.select(selected);
     if (selected !== null && model.get(selected)) canvas.focus(selected);
-    else canvas.fit();
+    else canvas.fit(0.7);
     box.current?.setAttribute('data-tree-state', 'ready');
   }, [canvas, model]);
   useEffect(() => canvas?.select(selected), [canvas, selected]);
