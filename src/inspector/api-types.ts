@@ -157,6 +157,7 @@ export interface SearchNodeView {
   goal: boolean;
 }
 
+/** A page of search nodes as decoded by `decodeSearchPage` (search-columns.ts). */
 export interface SearchPage {
   runId: string;
   nodes: SearchNodeView[];
@@ -164,6 +165,38 @@ export interface SearchPage {
   limit: number;
   /** More nodes follow (page with `offset`), or, for a `parent` query, more children. */
   hasMore: boolean;
+}
+
+/**
+ * A page of search nodes as sent: one array per field (strings as indexes into small tables, scores to
+ * 4 decimals, flags as bits), about a quarter of the size of one object per node.
+ */
+export interface SearchPageWire {
+  runId: string;
+  offset: number;
+  limit: number;
+  hasMore: boolean;
+  columns: {
+    id: number[];
+    /** -1 for the root. */
+    parentId: number[];
+    depth: number[];
+    /** Index into `actions`; -1 when the node has no action (the root). */
+    action: number[];
+    actions: string[];
+    /** Index into `statuses`. */
+    status: number[];
+    statuses: string[];
+    g: (number | null)[];
+    h: (number | null)[];
+    value: (number | null)[];
+    visits: number[];
+    /** Index into `effects`; -1 when unknown. */
+    effect: number[];
+    effects: string[];
+    /** Bits: 1 chosen, 2 commit, 4 goal. */
+    flags: number[];
+  };
 }
 
 export interface SearchNodeDetail {

@@ -14,6 +14,7 @@ import type {
   StepDetail,
   StepSummaryView,
 } from './api-types.js';
+import { encodeSearchPage } from './search-columns.js';
 import { Commands, resolveModelCalls, runView, searchNodeView, stepSummary, stepView } from './views.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'blocked', 'cancelled'];
@@ -148,7 +149,7 @@ export function createApi(options: ApiOptions): Hono {
     const parent = query.parent === undefined ? undefined : parseParent(query.parent);
     const rows = await store.listSearchNodes(runId, { ...(parent === undefined ? {} : { parentId: parent }), limit: limit + 1, offset });
     const page: SearchPage = { runId, nodes: rows.slice(0, limit).map(searchNodeView), offset, limit, hasMore: rows.length > limit };
-    return c.json(page);
+    return c.json(encodeSearchPage(page));
   });
 
   api.get('/runs/:id/search/nodes/:nodeId', async (c) => {

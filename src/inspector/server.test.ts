@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArborError } from '../errors/index.js';
 import { createTempStore } from '../internal/temp-store.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
-import type { DiffView, FamilyView, RunDetail, RunsPage, SearchNodeDetail, SearchPage, StepDetail, StepSummaryView } from './api-types.js';
+import type { DiffView, FamilyView, RunDetail, RunsPage, SearchNodeDetail, SearchPage, SearchPageWire, StepDetail, StepSummaryView } from './api-types.js';
+import { decodeSearchPage } from './search-columns.js';
 import { AssetTable } from './assets.js';
 import { createInspectorApp } from './app.js';
 import { recordOrdersRuns, recordSyntheticSearch, type OrdersRuns, type SyntheticSearch } from './fixtures/recorded-runs.js';
@@ -35,6 +36,10 @@ function raw(path: string, headers: Record<string, string> = {}): Promise<{ stat
     request.on('error', reject);
     request.end();
   });
+}
+
+async function searchPage(path: string): Promise<SearchPage> {
+  return decodeSearchPage(await api<SearchPageWire>(path));
 }
 
 async function api<T>(path: string): Promise<T> {
@@ -268,20 +273,39 @@ describe('inspector JSON API', () => {
   });
 
   it('pages a search tree, lists children by parent, and shows a node with its step and model call', async () => {
-    const all = await api<SearchPage>(`/runs/${search.runId}/search`);
+    const all = await searchPage(`/runs/${search.runId}/search`);
     expect(all.nodes).toHaveLength(120);
     expect(all.hasMore).toBe(false);
-    expect(all.nodes[0]).toMatchObject({ id: 0, parentId: null, status: 'expanded', chosen: true });
+    expect(all.nodes[0]).toMatchObject({ id: 0, parentId: null, action: null, status: 'expanded', chosen: true });
+    // The compact form carries every field of every node (scores to 4 decimals).
+    for (const node of all.nodes) {
+      const record = search.nodes[node.id];
+      expect(node).toEqual({
+        id: record?.nodeId,
+        parentId: record?.parentId,
+        depth: record?.depth,
+        action: record?.action,
+        status: record?.status,
+        g: record?.g,
+        h: record?.h === null || record?.h === undefined ? null : Math.round(record.h * 10_000) / 10_000,
+        value: record?.value,
+        visits: record?.visits,
+        chosen: record?.data.chosen === true,
+        effect: record?.data.effect ?? null,
+        commit: record?.data.commit === true,
+        goal: record?.data.goal === true,
+      });
+    }
     expect(all.nodes.filter((node) => node.chosen).at(-1)).toMatchObject({ id: search.chosenLeaf, goal: true, status: 'terminal' });
 
-    const first = await api<SearchPage>(`/runs/${search.runId}/search?limit=50`);
-    const rest = await api<SearchPage>(`/runs/${search.runId}/search?limit=100&offset=50`);
+    const first = await searchPage(`/runs/${search.runId}/search?limit=50`);
+    const rest = await searchPage(`/runs/${search.runId}/search?limit=100&offset=50`);
     expect(first.hasMore).toBe(true);
     expect([...first.nodes, ...rest.nodes].map((node) => node.id)).toEqual(all.nodes.map((node) => node.id));
 
-    const children = await api<SearchPage>(`/runs/${search.runId}/search?parent=0`);
+    const children = await searchPage(`/runs/${search.runId}/search?parent=0`);
     expect(children.nodes.map((node) => node.id)).toEqual(all.nodes.filter((node) => node.parentId === 0).map((node) => node.id));
-    expect((await api<SearchPage>(`/runs/${search.runId}/search?parent=root`)).nodes.map((node) => node.id)).toEqual([0]);
+    expect((await searchPage(`/runs/${search.runId}/search?parent=root`)).nodes.map((node) => node.id)).toEqual([0]);
 
     const id = search.nodeWithModelCall as number;
     const parent = all.nodes.find((node) => node.id === id)?.parentId;

@@ -5,7 +5,7 @@ import { Commands, ErrorBox, JsonView, Loaded, Section, StatusBadge } from '../c
 import { ModelCalls } from '../components/model-calls.js';
 import { formatNumber } from '../format.js';
 import { useLoad } from '../hooks.js';
-import { firstSearchPage, SEARCH_PAGE as PAGE } from '../prefetch.js';
+import { firstSearchPage, SEARCH_PAGE as PAGE, searchPage } from '../prefetch.js';
 import { SEARCH_LEGEND, searchItem, searchMetric } from '../tree/palette.js';
 import { Legend, useTreeCanvas } from '../tree/tree-panel.js';
 import { TreeModel } from '../tree/tree-model.js';
@@ -125,7 +125,7 @@ export function SearchView({ run, nodeParam }: { run: RunView; nodeParam: string
   const loadMore = async () => {
     setState({ ...state, busy: true });
     try {
-      const page = await getJson<SearchPage>(`/runs/${encode(run.id)}/search`, { limit: PAGE, offset: paged.current });
+      const page = await searchPage(run.id, { offset: paged.current });
       paged.current += page.nodes.length;
       addPage(page);
       relayout();
@@ -136,7 +136,7 @@ export function SearchView({ run, nodeParam }: { run: RunView; nodeParam: string
   };
 
   const loadChildren = async (nodeId: number) => {
-    const page = await getJson<SearchPage>(`/runs/${encode(run.id)}/search`, { parent: nodeId, limit: PAGE });
+    const page = await searchPage(run.id, { parent: nodeId });
     addPage(page);
     model.setCollapsed(String(nodeId), false);
     relayout();
