@@ -7,6 +7,7 @@ import { registerForkCommand } from './commands/fork.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerBenchCommand } from './commands/bench.js';
+import { registerModelCommand } from './commands/model.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommand } from './commands/show.js';
@@ -41,5 +42,6 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerInspectCommand(program, cli);
   registerPlanCommand(program, cli);
   registerBenchCommand(program, cli);
+  registerModelCommand(program, cli);
   return { program, cli };
 }

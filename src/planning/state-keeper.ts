@@ -43,7 +43,7 @@ export class StateKeeper {
   readonly #copies = new Set<Environment>();
   #produced: StepRecord[] = [];
   /** Time spent re-executing steps to rebuild states (executor work, not planner overhead). */
-  readonly rebuildTime: Lap = { wallMs: 0, cpuMs: 0 };
+  readonly rebuildTime: Lap = { wallMs: 0 };
 
   private constructor(options: StateKeeperOptions, mode: 'snapshot' | 'rebuild', run: Run, environmentRef: { current: Environment }) {
     this.#options = options;
@@ -116,9 +116,7 @@ export class StateKeeper {
     try {
       await this.#rebuild(node);
     } finally {
-      const time = lap(started);
-      this.rebuildTime.wallMs += time.wallMs;
-      this.rebuildTime.cpuMs += time.cpuMs;
+      this.rebuildTime.wallMs += lap(started).wallMs;
     }
     this.#current = node;
   }

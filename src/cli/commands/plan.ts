@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/index.js';
-import { createPlanner, plan, type Budget } from '../../planning/index.js';
+import { createPlanner, plan, type Budget, type Policy } from '../../planning/index.js';
 import { createSimulatedPolicy } from '../../policies/simulated/index.js';
 import type { CliContext } from '../context.js';
+import { addModelOptions, llmPolicyFromCli, modelSettingsFromCli, type ModelFlags } from '../model-options.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatDuration, summarize } from '../format.js';
 
@@ -15,7 +16,7 @@ export function numberOption(flag: string, raw: string | undefined, min: number,
   return value;
 }
 
-interface PlanCommandOptions {
+interface PlanCommandOptions extends ModelFlags {
   strategy: string;
   accuracy: string;
   noise: string;
@@ -30,7 +31,7 @@ interface PlanCommandOptions {
 }
 
 export function registerPlanCommand(program: Command, cli: CliContext): void {
-  program
+  const command = program
     .command('plan')
     .description('Search for a plan for one task of an environment and print the search tree\'s summary')
     .argument('<environment>', 'environment name (for example fsm/warehouse, demo/orders)')
@@ -46,8 +47,14 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
     .option('--expansions <n>', 'budget: node expansions')
     .option('--time <ms>', 'budget: wall time in milliseconds')
     .option('--max-depth <n>', 'deepest node expanded', '40')
-    .addHelpText('after', '\nThe policy is a SIMULATION (no model is called): it knows each task\'s optimal next actions and is right with probability --accuracy.')
-    .action(async (environmentName: string, taskId: string, options: PlanCommandOptions) => {
+    .addHelpText(
+      'after',
+      '\nWithout a model (--model, ARBOR_MODEL) the policy is a SIMULATION (no model is called): it knows each task\'s optimal\n' +
+        'next actions and is right with probability --accuracy. With a model, the LLM policy plans and the --accuracy,\n' +
+        '--noise, --decay and --seed options do not apply.',
+    );
+  addModelOptions(command);
+  command.action(async (environmentName: string, taskId: string, options: PlanCommandOptions) => {
       const createEnvironment = () => cli.environments.create(environmentName);
       const environment = await createEnvironment();
       const budget: Budget = {
@@ -56,13 +63,18 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
         ...(options.expansions === undefined ? {} : { expansions: numberOption('--expansions', options.expansions, 0, 1e9) }),
         ...(options.time === undefined ? {} : { wallTimeMs: numberOption('--time', options.time, 0, 1e9) }),
       };
-      const policy = createSimulatedPolicy({
-        tasks: environment.tasks ?? [],
-        accuracy: numberOption('--accuracy', options.accuracy, 0, 1),
-        valueNoise: numberOption('--noise', options.noise, 0, 10),
-        seed: numberOption('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER),
-        accuracyDecay: { perDoubling: numberOption('--decay', options.decay, 0, 1) },
-      });
+      const settings = modelSettingsFromCli(cli, options);
+      const simulated = settings === undefined;
+      const policy: Policy =
+        settings === undefined
+          ? createSimulatedPolicy({
+              tasks: environment.tasks ?? [],
+              accuracy: numberOption('--accuracy', options.accuracy, 0, 1),
+              valueNoise: numberOption('--noise', options.noise, 0, 10),
+              seed: numberOption('--seed', options.seed, 0, Number.MAX_SAFE_INTEGER),
+              accuracyDecay: { perDoubling: numberOption('--decay', options.decay, 0, 1) },
+            })
+          : await llmPolicyFromCli(cli, settings, environment.actions);
       const planner = createPlanner(options.strategy, options.branching === undefined ? {} : { branching: numberOption('--branching', options.branching, 1, 100) });
       const store = await cli.store();
       const format = cli.format;
@@ -78,16 +90,16 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
           approval: cli.approval(),
           maxDepth: numberOption('--max-depth', options.maxDepth, 1, 1000),
           onEvent: (event) => {
-            if (event.type === 'policy-call') report(`${event.modelCalls} simulated model calls, ${event.tokens} tokens`);
+            if (event.type === 'policy-call') report(`${event.modelCalls} ${simulated ? 'simulated ' : ''}model calls, ${event.tokens} tokens`);
           },
         }),
       );
       const { environment: _environment, policyLog: _log, ...summary } = result;
       if (cli.options.json) {
-        cli.json({ ...summary, environment: environmentName, policy: policy.name, simulatedPolicy: true });
+        cli.json({ ...summary, environment: environmentName, policy: policy.name, simulatedPolicy: simulated });
       } else {
         const color = result.status === 'succeeded' ? 'green' : result.status === 'awaiting-approval' ? 'yellow' : 'red';
-        cli.out(`${format.style('bold', 'Task:')} ${taskId} in ${environmentName}; strategy ${planner.name}; policy ${policy.name} (a SIMULATION)`);
+        cli.out(`${format.style('bold', 'Task:')} ${taskId} in ${environmentName}; strategy ${planner.name}; policy ${policy.name}${simulated ? ' (a SIMULATION)' : ''}`);
         cli.out(`Outcome: ${format.style(color, result.status)}${result.reason === undefined ? '' : ` (${result.reason})`}`);
         cli.out(`Plan (${result.plan.length} steps):`);
         for (const [index, step] of result.plan.entries()) cli.out(`  ${String(index + 1).padStart(2)}. ${step.action} ${summarize(step.input, 80)}${step.effect === 'irreversible' ? format.style('yellow', '  [irreversible, committed]') : ''}`);
@@ -100,5 +112,5 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
         cli.out(`Run ${result.runId}: "arbor show ${result.runId}" lists every step the search executed.`);
       }
       process.exitCode = result.status === 'succeeded' ? ExitCode.ok : result.status === 'awaiting-approval' ? ExitCode.blocked : ExitCode.failure;
-    });
+  });
 }
