@@ -199,12 +199,26 @@ export interface SearchPageWire {
   };
 }
 
+/** A policy call the planner logged (run.metadata.policyLog) that concerns a node. */
+export interface PolicyCallView {
+  /** Position in the search's policy log. */
+  index: number;
+  method: string;
+  /** `produced`: the call at the parent that proposed or scored this node; `here`: a call made at this node. */
+  relation: 'produced' | 'here';
+  request: string;
+  response: Json;
+  usage: Json;
+}
+
 export interface SearchNodeDetail {
   node: SearchNodeView & { input: Json; data: JsonRecord };
   /** The step executed to reach the node, with its output (the observation the action returned). */
   step: StepView | null;
   childCount: number;
   modelCalls: ModelCallView[];
+  /** What the policy was asked and answered about this node (from the planner's policy log). */
+  policyCalls: PolicyCallView[];
   commands: CliCommandView[];
 }
 

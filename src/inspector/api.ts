@@ -15,7 +15,7 @@ import type {
   StepSummaryView,
 } from './api-types.js';
 import { encodeSearchPage } from './search-columns.js';
-import { Commands, resolveModelCalls, runView, searchNodeView, stepSummary, stepView } from './views.js';
+import { Commands, policyCallsFor, resolveModelCalls, runView, searchNodeView, stepSummary, stepView } from './views.js';
 
 const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'blocked', 'cancelled'];
 const SORT_KEYS: readonly RunSortKey[] = ['createdAt', 'status', 'steps', 'duration', 'task'];
@@ -169,6 +169,7 @@ export function createApi(options: ApiOptions): Hono {
       step: step === undefined ? null : stepView(step),
       childCount,
       modelCalls,
+      policyCalls: await policyCallsFor(store, run, node),
       commands: step === undefined ? commands.forRun(run).slice(1, 2) : commands.forStep(run, step),
     };
     return c.json(detail);

@@ -159,6 +159,10 @@ describe('inspector in Chromium', () => {
     await clickNode(String(leaf?.parentId));
     await expect.poll(() => detail.locator('h2').first().innerText()).toContain(`Node #${leaf?.parentId}:`);
     await expect.poll(() => detail.locator('table.scores').innerText()).toMatch(/f = g \+ h\s+[\d.]+ \(g=/);
+    // The planner's policy log says what the policy proposed at the parent and how it scored the node.
+    await expect.poll(() => detail.locator('.policy-call summary').allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/propose at the parent/), expect.stringMatching(/evaluate at the parent/)]),
+    );
     await screenshot('planner-search');
   });
 

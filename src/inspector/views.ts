@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { RunRecord, SearchNodeRecord, StepRecord, Store } from '../provenance/index.js';
-import type { CliCommandView, DivergenceView, ModelCallView, RunView, SearchNodeView, StepSummaryView, StepView } from './api-types.js';
+import type { CliCommandView, DivergenceView, ModelCallView, PolicyCallView, RunView, SearchNodeView, StepSummaryView, StepView } from './api-types.js';
 
 const PREVIEW_CHARS = 120;
 
@@ -211,4 +211,39 @@ export class Commands {
   diff(left: string, right: string): CliCommandView[] {
     return [{ label: 'Compare in the terminal', command: this.#command('diff', left, right) }];
   }
+}
+
+/**
+ * The policy calls a planner logged about a node, read from the blob `run.metadata.policyLog` names. A
+ * call's request starts with the id of the node it was made at (`12:…`); an evaluation lists the children
+ * it scored (`12:13,14,15`).
+ */
+export async function policyCallsFor(store: Store, run: RunRecord, node: SearchNodeRecord, limit = 20): Promise<PolicyCallView[]> {
+  const hash = run.metadata.policyLog;
+  if (typeof hash !== 'string') return [];
+  const text = await store.getBlob(hash);
+  if (text === undefined) return [];
+  let log: JsonValue;
+  try {
+    log = JSON.parse(text) as JsonValue;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(log)) return [];
+  const calls: PolicyCallView[] = [];
+  for (const [index, entry] of log.entries()) {
+    if (calls.length >= limit) break;
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || typeof entry.request !== 'string' || typeof entry.method !== 'string') continue;
+    const [at, second] = entry.request.split(':');
+    const atNode = Number(at);
+    let relation: PolicyCallView['relation'] | undefined;
+    if (atNode === node.nodeId) relation = 'here';
+    else if (node.parentId !== null && atNode === node.parentId) {
+      // At the parent: a proposal made this node; an evaluation scored it only when it lists it.
+      if (entry.method !== 'evaluate' || (second ?? '').split(',').map(Number).includes(node.nodeId)) relation = 'produced';
+    }
+    if (relation === undefined) continue;
+    calls.push({ index, method: entry.method, relation, request: entry.request, response: entry.response ?? null, usage: entry.usage ?? null });
+  }
+  return calls;
 }

@@ -309,6 +309,20 @@ function SearchNodePanel({ runId, node, path, collapsed, loadedChildren, onToggl
             <Section title="Model calls">
               <ModelCalls calls={value.modelCalls} />
             </Section>
+            {value.policyCalls.length > 0 ? (
+              <Section title="Policy calls (what the policy was asked and answered)">
+                {value.policyCalls.map((call) => (
+                  <details class="model-call policy-call" key={call.index} open={call.relation === 'produced'}>
+                    <summary>
+                      #{call.index} {call.method} {call.relation === 'produced' ? 'at the parent (made or scored this node)' : 'at this node'}{' '}
+                      <span class="muted">{call.request.length > 40 ? `${call.request.slice(0, 40)}…` : call.request}</span>
+                    </summary>
+                    <JsonView value={call.response} label={`${call.method} response`} />
+                    <div class="muted">usage: {JSON.stringify(call.usage)}</div>
+                  </details>
+                ))}
+              </Section>
+            ) : null}
             <Section title="Replay or fork from here">
               <Commands commands={value.commands} />
             </Section>
