@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
+import { registerInspectCommand } from './commands/inspect.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerModelCommand } from './commands/model.js';
@@ -45,6 +46,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
   registerServeMcpCommand(program, cli);
+  registerInspectCommand(program, cli);
   registerPlanCommand(program, cli);
   registerBenchCommand(program, cli);
   registerModelCommand(program, cli);
