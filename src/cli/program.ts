@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerIndexCommand } from './commands/index-command.js';
+import { registerSearchCommand } from './commands/search.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
@@ -36,6 +39,9 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerDiffCommand(program, cli);
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
+  registerSearchCommand(program, cli);
+  registerIndexCommand(program, cli);
+  registerBenchCommand(program, cli);
   registerModelCommand(program, cli);
   return { program, cli };
 }
