@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ArborError } from '../errors/index.js';
-import { createModel, describeModelSettings, parseModelSpec, resolveModelSettings } from './model-spec.js';
+import { createModel, describeModelSettings, modelEntrySchema, parseModelSpec, resolveModelSettings } from './model-spec.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -68,5 +68,16 @@ describe('resolveModelSettings', () => {
 
   it('describes settings without any key', () => {
     expect(describeModelSettings(parseModelSpec('openai-compatible:http://h:1/v1#m'))).toBe('openai-compatible:http://h:1/v1#m');
+  });
+});
+
+describe('modelEntrySchema', () => {
+  it('accepts a spec or settings for a config file, and reports a bad spec as an issue', () => {
+    expect(modelEntrySchema.parse('ollama:qwen2.5')).toBe('ollama:qwen2.5');
+    expect(modelEntrySchema.parse({ provider: 'openai', model: 'gpt-4o-mini', apiKeyEnv: 'WORK_KEY' })).toEqual({ provider: 'openai', model: 'gpt-4o-mini', apiKeyEnv: 'WORK_KEY' });
+    const result = modelEntrySchema.safeParse('gpt-4o');
+    expect(result.success).toBe(false);
+    expect(JSON.stringify(result.error?.issues)).toContain('it names no provider');
+    expect(modelEntrySchema.safeParse({ provider: 'openai', model: 'm', apiKey: 'sk-in-a-file' }).success).toBe(false);
   });
 });

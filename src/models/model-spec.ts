@@ -29,6 +29,23 @@ export const modelSettingsSchema = z
 export type ModelSettings = z.infer<typeof modelSettingsSchema>;
 
 /**
+ * The `model` entry of a config file: a spec string (checked here, so a typo is reported with the file's
+ * other errors) or a settings object. Pass the parsed value to `resolveModelSettings({ config })`.
+ */
+export const modelEntrySchema = z.union([
+  z.string().superRefine((spec, context) => {
+    try {
+      parseModelSpec(spec);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    }
+  }),
+  modelSettingsSchema,
+]);
+
+export type ModelEntry = z.infer<typeof modelEntrySchema>;
+
+/**
  * Parses a model spec: `openai:gpt-4o-mini`, `ollama:qwen2.5` (Ollama tags such as `qwen2.5:7b` keep their
  * colon), `openai-compatible:http://127.0.0.1:8000/v1#my-model`, or a bare `http(s)://…/v1#model`.
  */

@@ -27,8 +27,34 @@ export interface Spent {
   wallTimeMs: number;
   /** Time spent waiting for the policy (model time). */
   policyTimeMs: number;
-  /** Time spent in the executor: running actions and recording their steps. */
+  /** Time spent in the executor: running actions and recording their steps (and re-running them to rebuild states). */
   executeTimeMs: number;
+  /** Time spent recording the search itself: creating its run, writing the tree, the policy log and the outcome. */
+  recordTimeMs: number;
+  /** CPU time of this process during the search (on a busy machine wall time also counts waiting for a core). */
+  cpuTimeMs: number;
+}
+
+/** A point in time, to measure a stretch of work (performance.now: cheap enough to take around every call). */
+export type Mark = number;
+
+/** Milliseconds since a mark. */
+export interface Lap {
+  wallMs: number;
+}
+
+function cpuNow(): number {
+  // One system call: taken at the start and end of a search only.
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+export function mark(): Mark {
+  return performance.now();
+}
+
+export function lap(since: Mark): Lap {
+  return { wallMs: performance.now() - since };
 }
 
 export const BUDGET_RESOURCES: readonly BudgetResource[] = ['modelCalls', 'tokens', 'expansions', 'wallTime'];
@@ -42,7 +68,9 @@ export class BudgetMeter {
   readonly #startedAt: number;
   readonly #deadline: AbortController = new AbortController();
   readonly #timer: NodeJS.Timeout | undefined;
-  #spent: Omit<Spent, 'tokens' | 'wallTimeMs'> = {
+  readonly #startedCpu: number = cpuNow();
+  #endedCpu: number | undefined;
+  #spent: Omit<Spent, 'tokens' | 'wallTimeMs' | 'cpuTimeMs'> = {
     modelCalls: 0,
     inputTokens: 0,
     outputTokens: 0,
@@ -50,6 +78,7 @@ export class BudgetMeter {
     steps: 0,
     policyTimeMs: 0,
     executeTimeMs: 0,
+    recordTimeMs: 0,
   };
   #endedAt: number | undefined;
 
@@ -99,31 +128,52 @@ export class BudgetMeter {
     return this.#timeUp() ? 'wallTime' : undefined;
   }
 
-  chargeCall(usage: PolicyUsage, elapsedMs: number): void {
+  chargeCall(usage: PolicyUsage, time: Lap): void {
     this.#spent.modelCalls += usage.modelCalls;
     this.#spent.inputTokens += usage.inputTokens;
     this.#spent.outputTokens += usage.outputTokens;
-    this.#spent.policyTimeMs += elapsedMs;
+    this.#spent.policyTimeMs += time.wallMs;
   }
 
   chargeExpansion(): void {
     this.#spent.expansions++;
   }
 
-  chargeStep(elapsedMs: number): void {
+  get expansions(): number {
+    return this.#spent.expansions;
+  }
+
+  chargeStep(time: Lap): void {
     this.#spent.steps++;
-    this.#spent.executeTimeMs += elapsedMs;
+    this.#spent.executeTimeMs += time.wallMs;
+  }
+
+  /** Executor time that is not a new step (re-executing a path to rebuild a state). */
+  chargeExecution(time: Lap): void {
+    this.#spent.executeTimeMs += time.wallMs;
+  }
+
+  chargeRecording(time: Lap): void {
+    this.#spent.recordTimeMs += time.wallMs;
   }
 
   /** Stops the clock; `spent()` afterwards reports the final figures. */
   end(): Spent {
-    if (this.#endedAt === undefined) this.#endedAt = performance.now();
+    if (this.#endedAt === undefined) {
+      this.#endedAt = performance.now();
+      this.#endedCpu = cpuNow();
+    }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     return this.spent();
   }
 
   spent(): Spent {
-    return { ...this.#spent, tokens: this.#tokens(), wallTimeMs: this.elapsedMs() };
+    return {
+      ...this.#spent,
+      tokens: this.#tokens(),
+      wallTimeMs: this.elapsedMs(),
+      cpuTimeMs: (this.#endedCpu ?? cpuNow()) - this.#startedCpu,
+    };
   }
 
   #tokens(): number {

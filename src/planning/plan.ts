@@ -1,10 +1,10 @@
 import type { Effect } from '../actions/index.js';
 import type { Environment, EnvironmentTask } from '../environments/index.js';
 import { ArborError, UsageError, type BudgetResource } from '../errors/index.js';
-import type { ApprovalPolicy, Guard } from '../execution/index.js';
+import type { ApprovalPolicy, Guard, StepResult } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { Store } from '../provenance/index.js';
-import { BudgetMeter, type Budget, type Spent } from './budget.js';
+import { BudgetMeter, lap, mark, type Budget, type Spent } from './budget.js';
 import { allActions, type CandidateProvider } from './candidates.js';
 import type { Planner } from './planner.js';
 import type { Policy } from './policy.js';
@@ -35,6 +35,8 @@ export interface PlanOptions {
   maxDepth?: number;
   signal?: AbortSignal;
   onEvent?: (event: SearchEvent) => void;
+  /** Hears every step the search executes (top-level and nested), as it is recorded. */
+  onStep?: (step: StepResult) => void;
   /** Extra run metadata. */
   metadata?: JsonObject;
 }
@@ -89,7 +91,10 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const maxDepth = options.maxDepth ?? 40;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new UsageError(`maxDepth must be an integer >= 1, got ${maxDepth}`);
   const budget = new BudgetMeter(options.budget);
-  await environment.startTask?.(task.id);
+  // An environment's own task may start from its own initial state; a task made up by the caller acts on
+  // the environment as it is.
+  if (environment.tasks?.some((candidate) => candidate.id === task.id) === true) await environment.startTask?.(task.id);
+  const openedAt = mark();
   const keeper = await StateKeeper.open({
     store,
     environment,
@@ -97,6 +102,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     taskId: task.id,
     ...(options.approval === undefined ? {} : { approval: options.approval }),
     ...(options.guards === undefined ? {} : { guards: options.guards }),
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
     run: {
       task: task.instruction,
       environment: environment.name,
@@ -112,6 +118,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       },
     },
   });
+  budget.chargeRecording(lap(openedAt));
   const tree = new SearchTree(keeper.observe(), keeper.snapshot());
   tree.root.goal = task.isDone(tree.root.observation ?? null);
   if (tree.root.goal) tree.root.status = 'terminal';
@@ -126,6 +133,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     candidates: options.candidates ?? allActions,
     heuristic: options.heuristic,
     maxDepth,
+    observationIsComplete: environment.observationIsComplete === true,
     signal: options.signal,
     onEvent: options.onEvent,
   });
@@ -193,18 +201,20 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       tree.markChosen(last);
       if (pending !== undefined) pending.data.chosen = true;
     } finally {
-      const spentNow = budget.end();
+      budget.chargeExecution(keeper.rebuildTime);
+      const writingAt = mark();
       await store.putSearchNodes(tree.toRecords(keeper.run.id));
       const logHash = await store.putBlob(JSON.stringify(context.policyLog));
       await keeper.run.end(runStatus(final), {
         outcome: final,
         policyLog: logHash,
-        spent: { ...spentNow },
+        spent: { ...budget.spent() },
         ...(error === undefined ? {} : { error: ArborError.from(error).toJSON() as unknown as JsonObject }),
       });
       await keeper.close();
+      budget.chargeRecording(lap(writingAt));
     }
-    return budget.spent();
+    return budget.end();
   }
 }
 

@@ -51,7 +51,7 @@ describe('arbor model', () => {
     expect(key.code).toBe(2);
     expect(key.stderr).toMatch(/^ARBOR_MODEL_API_KEY_MISSING: Model "openai:gpt-4o-mini" needs an API key, but OPENAI_API_KEY is not set/);
     server.enqueue({ status: 503 }, { status: 503 });
-    const down = await arbor(['model', '--ping', '--model', `openai-compatible:${server.baseURL}#test-model`], { ARBOR_MODEL_API_KEY: 'sk-cli' });
+    const down = await arbor(['model', '--ping', '--json', '--model', `openai-compatible:${server.baseURL}#test-model`], { ARBOR_MODEL_API_KEY: 'sk-cli' });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^ARBOR_MODEL_SERVER_ERROR: Model "openai-compatible:test-model" failed with HTTP 503 after 2 attempts/);
   });

@@ -64,9 +64,11 @@ export function createFsmEnvironment(model: FsmModel): FsmEnvironment {
   return {
     name: `fsm/${model.name}`,
     model,
+    observationIsComplete: true,
     actions,
     tasks,
-    observe: () => structuredClone(state),
+    // States are frozen and never changed in place: the observation can be the state itself.
+    observe: () => state,
     // Transitions never modify a state in place (they copy what they change), so a snapshot can be the
     // state itself: taking and restoring one costs nothing, whatever the state's size.
     snapshot: () => state,

@@ -144,14 +144,17 @@ export class FsmModel {
           next[variable.name] = map;
         }
       }
+      for (const value of Object.values(next)) if (value !== null && typeof value === 'object') Object.freeze(value);
+      Object.freeze(next);
     }
     const after = { state: next, args };
     const output: JsonValue = action.output === undefined ? { ok: true } : Object.fromEntries(action.output.map(({ key, value }) => [key, value(after)]));
     return { kind: 'ok', state: next, output };
   }
 
+  /** A task's initial state (deeply frozen: states are never changed in place, transitions copy). */
   initialState(task?: FsmTask): FsmState {
-    return structuredClone(task?.initial ?? this.#initial());
+    return deepFreeze(structuredClone(task?.initial ?? this.#initial()));
   }
 
   #initial(): FsmState {
@@ -201,6 +204,14 @@ export class FsmModel {
     }
     if (!task.goal({ state, args: {} })) throw new DefinitionProblem([...task.path, 'solution'], 'The solution does not reach the goal');
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function compile(source: string, names: Names, path: DefinitionPath): Compiled {

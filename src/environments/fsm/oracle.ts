@@ -23,6 +23,23 @@ class StateGraph {
   readonly edges = new Map<string, Edge[]>();
   /** Grows each time states are added, so distances computed before can be recomputed. */
   version = 0;
+  #reverse: { version: number; edges: Map<string, { from: string; cost: number }[]> } | undefined;
+
+  /** Incoming edges of every state, for searching backwards from goals. */
+  reverse(): Map<string, { from: string; cost: number }[]> {
+    if (this.#reverse?.version !== this.version) {
+      const reverse = new Map<string, { from: string; cost: number }[]>();
+      for (const [from, edges] of this.edges) {
+        for (const edge of edges) {
+          let list = reverse.get(edge.next);
+          if (list === undefined) reverse.set(edge.next, (list = []));
+          list.push({ from, cost: edge.move.action.cost });
+        }
+      }
+      this.#reverse = { version: this.version, edges: reverse };
+    }
+    return this.#reverse.edges;
+  }
 
   constructor(
     readonly model: FsmModel,
@@ -145,14 +162,7 @@ export class FsmOracle implements TaskOracle {
 
   /** Least cost to the goal from every known state, searching backwards from the goal states. */
   #dijkstra(graph: StateGraph): Map<string, number> {
-    const reverse = new Map<string, { from: string; cost: number }[]>();
-    for (const [from, edges] of graph.edges) {
-      for (const edge of edges) {
-        let list = reverse.get(edge.next);
-        if (list === undefined) reverse.set(edge.next, (list = []));
-        list.push({ from, cost: edge.move.action.cost });
-      }
-    }
+    const reverse = graph.reverse();
     const distance = new Map<string, number>();
     const queue = new TinyQueue<{ key: string; cost: number }>([], (a, b) => a.cost - b.cost);
     for (const [key, state] of graph.states) {

@@ -239,6 +239,19 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
     expect(server.requestsTo('chat.completions')).toHaveLength(2);
   });
 
+  it('throws when the scores are still incomplete after the repair, and on an empty reflection', async () => {
+    server.enqueue({ json: { scores: [{ child: 0, value: 0.5 }] } }, { json: { scores: [{ child: 0, value: 0.5 }, { child: 0, value: 0.2 }] } }, { text: '   ' });
+    const children: ChildView[] = [
+      { action: 'list_orders', input: {} },
+      { action: 'get_order', input: { orderId: 'ord-1001' } },
+    ];
+    const error = await rejection(policy().evaluate(stateOf(environment), children));
+    expect(error.code).toBe('ARBOR_MODEL_INVALID_JSON');
+    expect(error.message).toContain('child 0 is scored twice');
+    expect(error.data).toMatchObject({ usage: { modelCalls: 2 } });
+    expect((await rejection(policy().reflect(stateOf(environment)))).code).toBe('ARBOR_MODEL_EMPTY_ANSWER');
+  });
+
   it('samples whole plans, dropping a plan with an invalid step', async () => {
     server.enqueue(
       {
@@ -274,11 +287,11 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
   });
 });
 
-describe('an agent loop on the LLM policy', () => {
+describe.each(adapters)('an agent loop on the LLM policy through the %s', (_, makeModel) => {
   it('loses no recorded step when the model fails mid-run, and records every model call', async () => {
     const env = createOrdersEnvironment();
     const store = temp.store;
-    const policy = llmPolicy({ model: adapters[0]![1](), actions: env.actions, store, retry: { maxRetries: 1, initialDelayMs: 5 }, timeoutMs: 2_000 });
+    const policy = llmPolicy({ model: makeModel(), actions: env.actions, store, retry: { maxRetries: 1, initialDelayMs: 5 }, timeoutMs: 2_000 });
     const script: ScriptedReply[] = [
       { json: { proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.9 }] } },
       { text: 'not json' },

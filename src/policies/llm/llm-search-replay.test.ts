@@ -4,7 +4,8 @@ import { ActionSpace, defineAction } from '../../actions/index.js';
 import type { Environment } from '../../environments/index.js';
 import type { JsonValue } from '../../internal/json.js';
 import { createTempStore } from '../../internal/temp-store.js';
-import { createModel } from '../../models/index.js';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createModel, fromAiSdk, type ModelV1 } from '../../models/index.js';
 import { plan, type PlanResult } from '../../planning/plan.js';
 import { bestFirst } from '../../planning/strategies/index.js';
 import type { SearchNodeRecord } from '../../provenance/index.js';
@@ -90,9 +91,14 @@ afterAll(async () => {
   await server.close();
 });
 
-async function search(cache: LlmPolicyOptions['cache']): Promise<PlanResult> {
+const adapters: [string, () => ModelV1][] = [
+  ['openai-compatible adapter', () => createModel(`openai-compatible:${server.baseURL}#test-model`, { env: {} })],
+  ['AI SDK adapter (@ai-sdk/openai)', () => fromAiSdk(createOpenAI({ baseURL: server.baseURL, apiKey: 'sk-loopback' }).chat('test-model'))],
+];
+
+async function search(makeModel: () => ModelV1, cache: LlmPolicyOptions['cache']): Promise<PlanResult> {
   const environment = counterEnvironment();
-  const policy = llmPolicy({ model: createModel(`openai-compatible:${server.baseURL}#test-model`, { env: {} }), actions: environment.actions, store: temp.store, cache });
+  const policy = llmPolicy({ model: makeModel(), actions: environment.actions, store: temp.store, cache });
   return plan({ environment, task: 'reach-7', planner: bestFirst({ branching: 3 }), policy, store: temp.store, budget: { modelCalls: 40 } });
 }
 
@@ -104,16 +110,17 @@ function shape(nodes: SearchNodeRecord[]): unknown[] {
   return nodes.map(({ nodeId, parentId, depth, action, input, status, value, visits }) => ({ nodeId, parentId, depth, action, input, status, value, visits }));
 }
 
-describe('a best-first search on the LLM policy', () => {
+describe.each(adapters)('a best-first search on the LLM policy through the %s', (_, makeModel) => {
   it('is replayed from the response cache with zero HTTP requests, reproducing the same tree', async () => {
-    const original = await search('read-write');
+    const before = server.requestsTo('chat.completions').length;
+    const original = await search(makeModel, 'read-write');
     const requests = server.requestsTo('chat.completions').length;
     expect(original.status).toBe('succeeded');
     expect(original.environment.observe()).toEqual({ value: TARGET });
-    expect(requests).toBeGreaterThan(2);
-    expect(original.spent.modelCalls).toBe(requests);
+    expect(requests - before).toBeGreaterThan(2);
+    expect(original.spent.modelCalls).toBe(requests - before);
 
-    const replays = [await search('read-write'), await search('replay')];
+    const replays = [await search(makeModel, 'read-write'), await search(makeModel, 'replay')];
     expect(server.requestsTo('chat.completions')).toHaveLength(requests);
     const originalNodes = shape(await temp.store.listSearchNodes(original.runId));
     for (const replay of replays) {
