@@ -1,7 +1,8 @@
 import { createBuiltinFsmEnvironment } from '../../environments/index.js';
 import { approveAll } from '../../execution/index.js';
 import { createTempStore } from '../../internal/temp-store.js';
-import { allActions, createPlanner, plan, STRATEGY_NAMES, type CandidateProvider } from '../../planning/index.js';
+import type { STRATEGY_NAMES} from '../../planning/index.js';
+import { allActions, createPlanner, plan, type CandidateProvider } from '../../planning/index.js';
 
 type StrategyName = (typeof STRATEGY_NAMES)[number];
 import { createSimulatedPolicy } from '../../policies/simulated/index.js';
