@@ -6,12 +6,13 @@ import { inspectorBenchmark } from './inspector.js';
 import { plannersBenchmark } from './planners.js';
 import { recordingBenchmark } from './recording.js';
 import { sandboxBenchmark } from './sandbox.js';
+import { retrievalBenchmark } from './retrieval/index.js';
 
 /**
  * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
-const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, sandboxBenchmark, inspectorBenchmark, mcpBenchmark];
+const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, retrievalBenchmark, sandboxBenchmark, mcpBenchmark, inspectorBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

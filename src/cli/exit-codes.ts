@@ -27,6 +27,9 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
     case 'ARBOR_CONFIG_INVALID':
     case 'ARBOR_MODEL_SPEC':
     case 'ARBOR_MODEL_API_KEY_MISSING':
+    case 'ARBOR_INVALID_PAIRS':
+    case 'ARBOR_OPENAPI_DOCUMENT':
+    case 'ARBOR_EMBEDDING_MODEL_REQUIRED':
       return ExitCode.usage;
     case 'ARBOR_NOT_FOUND':
     case 'ARBOR_NO_SUCH_ACTION':

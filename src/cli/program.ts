@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerBenchRetrievalCommand } from './commands/bench-retrieval.js';
+import { registerIndexCommand } from './commands/index-command.js';
+import { registerSearchCommand } from './commands/search.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerPlanCommand } from './commands/plan.js';
-import { registerBenchCommand } from './commands/bench.js';
 import { registerModelCommand } from './commands/model.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
@@ -47,8 +50,11 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerActionsCommand(program, cli);
   registerServeMcpCommand(program, cli);
   registerInspectCommand(program, cli);
+  registerSearchCommand(program, cli);
+  registerIndexCommand(program, cli);
   registerPlanCommand(program, cli);
   registerBenchCommand(program, cli);
+  registerBenchRetrievalCommand(program, cli);
   registerModelCommand(program, cli);
   return { program, cli };
 }

@@ -8,3 +8,4 @@ export { analyze, splitWords, stem } from './text.js';
 export { loadTokenCounter, toolDefinitionOf, toolDefinitionTokens, ToolTokenAccount, type TokenCounter, type ToolDefinition } from './tool-tokens.js';
 export { searchActionsAction, SEARCH_ACTIONS, type SearchActionsInput, type SearchActionsOptions, type SearchActionsOutput } from './search-actions.js';
 export { candidateOf, retrieveCandidates, retrievalQuery, type CandidateRetrievalOptions, type RetrievedCandidates } from './candidates.js';
+export { EXPERIENCE_CACHE_NAMESPACE, learnFromRuns, loadExperience, parsePairs, saveExperience, type LabelledPair, type LearnFromRunsOptions } from './experience-store.js';

@@ -30,9 +30,18 @@ export function splitWords(text: string): string[] {
   return spaced.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** Stems an English word; other scripts and words with digits pass unchanged. */
+const STEM_CACHE_LIMIT = 200_000;
+const stems = new Map<string, string>();
+
+/** Stems an English word; other scripts and words with digits pass unchanged. Results are memoised. */
 export function stem(word: string): string {
-  return ASCII_WORD.test(word) && word.length > 2 ? stemmer(word) : word;
+  let stemmed = stems.get(word);
+  if (stemmed === undefined) {
+    stemmed = ASCII_WORD.test(word) && word.length > 2 ? stemmer(word) : word;
+    if (stems.size >= STEM_CACHE_LIMIT) stems.clear();
+    stems.set(word, stemmed);
+  }
+  return stemmed;
 }
 
 /** The index terms of a text: split words, stop words dropped, stemmed. */

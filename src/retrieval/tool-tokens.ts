@@ -12,9 +12,13 @@ export interface ToolDefinition {
 
 let defaultCounter: Promise<TokenCounter> | undefined;
 
-/** gpt-tokenizer's cl100k_base encoding, loaded on first use (its tables take a moment to load). */
+/**
+ * gpt-tokenizer's cl100k_base encoding, loaded on first use (its tables take a moment to load). Special
+ * tokens written in text (`<|endoftext|>` occurs in real API descriptions) count as the plain text they are.
+ */
 export function loadTokenCounter(): Promise<TokenCounter> {
-  defaultCounter ??= import('gpt-tokenizer/encoding/cl100k_base').then((module) => (text: string) => module.countTokens(text));
+  const plainText = { disallowedSpecial: new Set<string>() };
+  defaultCounter ??= import('gpt-tokenizer/encoding/cl100k_base').then((module) => (text: string) => module.countTokens(text, plainText));
   return defaultCounter;
 }
 
