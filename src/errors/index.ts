@@ -2,8 +2,10 @@ export { ArborError, type ArborErrorOptions, type SerializedError } from './arbo
 export { ActionFailedError } from './action-failed-error.js';
 export { ActionTimeoutError } from './action-timeout-error.js';
 export { ApprovalRequiredError } from './approval-required-error.js';
+export { BudgetExceededError, type BudgetResource } from './budget-exceeded-error.js';
 export { CancelledError } from './cancelled-error.js';
 export { DuplicateActionError } from './duplicate-action-error.js';
+export { EnvironmentFileError, type FilePosition } from './environment-file-error.js';
 export { InvalidDefinitionError } from './invalid-definition-error.js';
 export { InvalidInputError } from './invalid-input-error.js';
 export { InvalidOutputError } from './invalid-output-error.js';
@@ -12,6 +14,7 @@ export { NotFoundError } from './not-found-error.js';
 export { PreconditionFailedError } from './precondition-failed-error.js';
 export { NondeterminismMismatchError } from './replay-errors.js';
 export { RunClosedError } from './run-closed-error.js';
+export { SearchDivergedError } from './search-diverged-error.js';
 export { StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from './store-errors.js';
 export { UsageError } from './usage-error.js';
 export { formatIssues, type ValidationIssue } from './validation-issue.js';

@@ -23,6 +23,8 @@ export interface PolicyState {
   /** The environment's observation at this node. */
   observation: JsonValue;
   trajectory: readonly TrajectoryStep[];
+  /** Lessons from earlier failed attempts (written by `reflect`), shown to later calls. */
+  reflections?: readonly string[];
 }
 
 /** An action the policy may choose, as shown to it (retrieval decides which ones are shown). */
@@ -47,8 +49,14 @@ export interface Proposal {
 export interface ChildView {
   action: string;
   input: JsonValue;
+  /** The step's status when the child was executed; absent when it was not (an irreversible commit point). */
   status?: StepStatus;
   observation?: JsonValue;
+  /** The action's effect class, so a policy can weigh what cannot be undone. */
+  effect?: Effect;
+  /** The step's output (or error) when it was executed. */
+  output?: JsonValue;
+  error?: SerializedError;
 }
 
 /** A whole plan sampled at once (Tree-Planner). */
