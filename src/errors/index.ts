@@ -18,3 +18,7 @@ export { SearchDivergedError } from './search-diverged-error.js';
 export { StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from './store-errors.js';
 export { UsageError } from './usage-error.js';
 export { formatIssues, type ValidationIssue } from './validation-issue.js';
+export { ConfigError } from './config-error.js';
+export { McpConnectionError } from './mcp-connection-error.js';
+export { McpToolError } from './mcp-tool-error.js';
+export { UnsupportedSchemaError } from './unsupported-schema-error.js';
