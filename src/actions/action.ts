@@ -27,6 +27,42 @@ export interface Precondition<I> {
   check(input: I, context: { state: unknown }): PreconditionResult | Promise<PreconditionResult>;
 }
 
+/** The outcome of a postcondition check, in the same shape as a precondition's. */
+export type PostconditionResult = PreconditionResult;
+
+/**
+ * A predicate over what an action did: its input and output and the environment's state before and after.
+ * A failing postcondition fails the step (recorded with the predicate's name and what it saw); the action
+ * has already run, so its effect is not undone, but the run's head does not move past it.
+ */
+export interface Postcondition<I, O> {
+  /** Stable name, recorded with the step when it fails. */
+  name: string;
+  description?: string;
+  check(input: I, output: O, context: { state: unknown; stateBefore: unknown }): PostconditionResult | Promise<PostconditionResult>;
+}
+
+/** Whether a value is valid for an argument; `reason` says why not. */
+export type MaskCheck = { ok: true } | { ok: false; reason: string };
+
+/**
+ * The valid values of one argument as a function of the environment's state (existing ids, paths under a
+ * root, commands of a grammar). Masks narrow what planners and models are shown and are enforced when the
+ * action runs (see `arbor/guards`, which has ready-made masks).
+ */
+export interface ArgumentMask {
+  /** `values`, `path`, `grammar`, `pattern`, `predicate`... for messages and records. */
+  readonly kind: string;
+  /** What a valid value is, in words a model reads ("an existing order id"). */
+  readonly description: string;
+  /** The valid values in this state when they can be listed; shown to a model as an enum when few. */
+  values?(state: unknown): readonly JsonValue[] | undefined;
+  /** Whether `value` is valid in this state. */
+  check(value: JsonValue | undefined, state: unknown): MaskCheck;
+  /** JSON Schema keywords that describe the valid values when they cannot be listed (a `pattern`...). */
+  schema?(state: unknown): Record<string, unknown>;
+}
+
 /** Opt-in retries. Each attempt is recorded as its own step; nothing is retried silently. */
 export interface RetryPolicy {
   /** Total attempts including the first (2 means one retry). */
@@ -75,6 +111,13 @@ export interface ActionDefinition<I, O> {
   group?: string;
   source?: ActionSource;
   preconditions?: Precondition<NoInfer<I>>[];
+  /** Checked after a successful run; a failure fails the step. */
+  postconditions?: Postcondition<NoInfer<I>, NoInfer<O>>[];
+  /**
+   * Valid values of arguments as a function of state, keyed by argument path (`orderId`, `lines[].sku`:
+   * `[]` stands for every element of an array).
+   */
+  masks?: Record<string, ArgumentMask>;
   /** Stages of a process in which the action is allowed; undefined means every stage. */
   stages?: string[];
   /** Whether the effect can be undone. Default: true for read, false for irreversible, `inverse !== undefined` for write. */
@@ -100,6 +143,8 @@ export interface Action<I = unknown, O = unknown> {
   readonly group: string | undefined;
   readonly source: ActionSource;
   readonly preconditions: readonly Precondition<I>[];
+  readonly postconditions: readonly Postcondition<I, O>[];
+  readonly masks: Readonly<Record<string, ArgumentMask>>;
   readonly stages: readonly string[] | undefined;
   readonly reversible: boolean;
   readonly inverse: string | undefined;
@@ -148,6 +193,21 @@ export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>)
       hint: 'maxAttempts counts every attempt including the first: an integer >= 1.',
     });
   }
+  for (const condition of [...(definition.preconditions ?? []), ...(definition.postconditions ?? [])]) {
+    if (typeof condition?.name !== 'string' || condition.name === '' || typeof condition.check !== 'function') {
+      throw new InvalidDefinitionError(`Action "${name}" has a pre- or postcondition without a name or check`, {
+        hint: 'Each condition is { name: string, check(...) }; the name is recorded when it fails.',
+      });
+    }
+  }
+  for (const [path, mask] of Object.entries(definition.masks ?? {})) {
+    if (typeof mask?.check !== 'function' || typeof mask.kind !== 'string') {
+      throw new InvalidDefinitionError(`Action "${name}" has an invalid mask for argument "${path}"`, {
+        hint: 'Use a mask from arbor/guards (oneOf, pathUnder, commandGrammar, matches, satisfies).',
+        data: { argument: path },
+      });
+    }
+  }
   const reversible =
     definition.reversible ?? (effect === 'read' ? true : effect === 'irreversible' ? false : definition.inverse !== undefined);
   if (effect === 'irreversible' && reversible) {
@@ -166,6 +226,8 @@ export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>)
     group: definition.group,
     source: definition.source ?? { kind: 'typescript' },
     preconditions: Object.freeze([...(definition.preconditions ?? [])]),
+    postconditions: Object.freeze([...(definition.postconditions ?? [])]),
+    masks: Object.freeze({ ...definition.masks }),
     stages: definition.stages === undefined ? undefined : Object.freeze([...definition.stages]),
     reversible,
     inverse: definition.inverse,
