@@ -4,6 +4,7 @@ import { InvalidDefinitionError, type ValidationIssue } from '../errors/index.js
 import type { JsonValue } from '../internal/json.js';
 import { parseArgumentPath, valuesAtPath, type ArgumentPathSegment } from './masks.js';
 import { isLiteral, matchesPattern, patternMatcher } from './patterns.js';
+import { zodIssues } from './zod-issues.js';
 
 /*
  * Policy rules decide calls by what they are: the action's name, its effect class, where it came from and
@@ -34,9 +35,10 @@ const regexSchema = z.string().refine(
   { message: 'is not a valid regular expression' },
 );
 
-/** A condition on an argument's value. A bare string is a glob over the value's text. */
+/** A condition on an argument's value. A bare string (or list of them) is a glob over the value's text. */
 export const argumentMatcherSchema = z.union([
   z.string().describe('Glob over the value (numbers and booleans as text).'),
+  z.array(z.string()).min(1).describe('Any of these globs.'),
   z.strictObject({ glob: z.string() }),
   z.strictObject({ regex: regexSchema }),
   z.strictObject({ equals: jsonValueSchema }),
@@ -133,7 +135,7 @@ export class PolicyRules {
   constructor(definition: PolicyDefinition) {
     const parsed = policyConfigSchema.safeParse(definition);
     if (!parsed.success) {
-      const issues: ValidationIssue[] = parsed.error.issues.map((issue) => ({ path: issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)), message: issue.message }));
+      const issues: ValidationIssue[] = zodIssues(parsed.error);
       throw new InvalidDefinitionError(`Invalid policy: ${issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`, {
         hint: 'Policy rules are { decision: "allow"|"deny"|"ask", action?, effect?, source?, args?, id?, reason? }; see README "Guards".',
         data: { issues },
@@ -285,9 +287,9 @@ function evaluate(compiled: CompiledRule, index: number, query: PolicyQuery, wit
 
 function matcherTest(matcher: ArgumentMatcher): (value: JsonValue) => boolean {
   const text = (value: JsonValue) => (typeof value === 'string' ? value : JSON.stringify(value));
-  if (typeof matcher === 'string') {
-    const test = patternMatcher(matcher);
-    return (value) => test(text(value));
+  if (typeof matcher === 'string' || Array.isArray(matcher)) {
+    const globs: readonly string[] = typeof matcher === 'string' ? [matcher] : matcher;
+    return (value) => matchesPattern(globs, text(value));
   }
   if ('glob' in matcher) {
     const test = patternMatcher(matcher.glob);
@@ -312,6 +314,7 @@ function matcherTest(matcher: ArgumentMatcher): (value: JsonValue) => boolean {
 
 function describeMatcher(matcher: ArgumentMatcher): string {
   if (typeof matcher === 'string') return `"${matcher}"`;
+  if (Array.isArray(matcher)) return matcher.map((glob) => `"${glob}"`).join(' or ');
   if ('glob' in matcher) return `"${matcher.glob}"`;
   if ('regex' in matcher) return `/${matcher.regex}/`;
   if ('equals' in matcher) return `= ${JSON.stringify(matcher.equals)}`;
