@@ -27,8 +27,40 @@ export interface Spent {
   wallTimeMs: number;
   /** Time spent waiting for the policy (model time). */
   policyTimeMs: number;
-  /** Time spent in the executor: running actions and recording their steps. */
+  /** Time spent in the executor: running actions and recording their steps (and re-running them to rebuild states). */
   executeTimeMs: number;
+  /** Time spent recording the search itself: creating its run, writing the tree, the policy log and the outcome. */
+  recordTimeMs: number;
+  /**
+   * The same split in CPU time of this process (robust to a busy machine, where wall time also counts
+   * time spent waiting for a core): the whole search, and its policy, executor and recording parts.
+   */
+  cpu: { totalMs: number; policyMs: number; executeMs: number; recordMs: number };
+}
+
+/** A point in wall-clock and CPU time, to measure a stretch of work. */
+export interface Mark {
+  wall: number;
+  cpu: number;
+}
+
+/** Wall and CPU milliseconds since a mark. */
+export interface Lap {
+  wallMs: number;
+  cpuMs: number;
+}
+
+function cpuNow(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+export function mark(): Mark {
+  return { wall: performance.now(), cpu: cpuNow() };
+}
+
+export function lap(since: Mark): Lap {
+  return { wallMs: performance.now() - since.wall, cpuMs: cpuNow() - since.cpu };
 }
 
 export const BUDGET_RESOURCES: readonly BudgetResource[] = ['modelCalls', 'tokens', 'expansions', 'wallTime'];
@@ -42,7 +74,10 @@ export class BudgetMeter {
   readonly #startedAt: number;
   readonly #deadline: AbortController = new AbortController();
   readonly #timer: NodeJS.Timeout | undefined;
-  #spent: Omit<Spent, 'tokens' | 'wallTimeMs'> = {
+  readonly #startedCpu: number = cpuNow();
+  #endedCpu: number | undefined;
+  readonly #cpu = { policyMs: 0, executeMs: 0, recordMs: 0 };
+  #spent: Omit<Spent, 'tokens' | 'wallTimeMs' | 'cpu'> = {
     modelCalls: 0,
     inputTokens: 0,
     outputTokens: 0,
@@ -50,6 +85,7 @@ export class BudgetMeter {
     steps: 0,
     policyTimeMs: 0,
     executeTimeMs: 0,
+    recordTimeMs: 0,
   };
   #endedAt: number | undefined;
 
@@ -99,31 +135,56 @@ export class BudgetMeter {
     return this.#timeUp() ? 'wallTime' : undefined;
   }
 
-  chargeCall(usage: PolicyUsage, elapsedMs: number): void {
+  chargeCall(usage: PolicyUsage, time: Lap): void {
     this.#spent.modelCalls += usage.modelCalls;
     this.#spent.inputTokens += usage.inputTokens;
     this.#spent.outputTokens += usage.outputTokens;
-    this.#spent.policyTimeMs += elapsedMs;
+    this.#spent.policyTimeMs += time.wallMs;
+    this.#cpu.policyMs += time.cpuMs;
   }
 
   chargeExpansion(): void {
     this.#spent.expansions++;
   }
 
-  chargeStep(elapsedMs: number): void {
+  get expansions(): number {
+    return this.#spent.expansions;
+  }
+
+  chargeStep(time: Lap): void {
     this.#spent.steps++;
-    this.#spent.executeTimeMs += elapsedMs;
+    this.#spent.executeTimeMs += time.wallMs;
+    this.#cpu.executeMs += time.cpuMs;
+  }
+
+  /** Executor time that is not a new step (re-executing a path to rebuild a state). */
+  chargeExecution(time: Lap): void {
+    this.#spent.executeTimeMs += time.wallMs;
+    this.#cpu.executeMs += time.cpuMs;
+  }
+
+  chargeRecording(time: Lap): void {
+    this.#spent.recordTimeMs += time.wallMs;
+    this.#cpu.recordMs += time.cpuMs;
   }
 
   /** Stops the clock; `spent()` afterwards reports the final figures. */
   end(): Spent {
-    if (this.#endedAt === undefined) this.#endedAt = performance.now();
+    if (this.#endedAt === undefined) {
+      this.#endedAt = performance.now();
+      this.#endedCpu = cpuNow();
+    }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     return this.spent();
   }
 
   spent(): Spent {
-    return { ...this.#spent, tokens: this.#tokens(), wallTimeMs: this.elapsedMs() };
+    return {
+      ...this.#spent,
+      tokens: this.#tokens(),
+      wallTimeMs: this.elapsedMs(),
+      cpu: { totalMs: (this.#endedCpu ?? cpuNow()) - this.#startedCpu, ...this.#cpu },
+    };
   }
 
   #tokens(): number {

@@ -4,7 +4,7 @@ import { ArborError, UsageError, type BudgetResource } from '../errors/index.js'
 import type { ApprovalPolicy, Guard } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { Store } from '../provenance/index.js';
-import { BudgetMeter, type Budget, type Spent } from './budget.js';
+import { BudgetMeter, lap, mark, type Budget, type Spent } from './budget.js';
 import { allActions, type CandidateProvider } from './candidates.js';
 import type { Planner } from './planner.js';
 import type { Policy } from './policy.js';
@@ -90,6 +90,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new UsageError(`maxDepth must be an integer >= 1, got ${maxDepth}`);
   const budget = new BudgetMeter(options.budget);
   await environment.startTask?.(task.id);
+  const openedAt = mark();
   const keeper = await StateKeeper.open({
     store,
     environment,
@@ -112,6 +113,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       },
     },
   });
+  budget.chargeRecording(lap(openedAt));
   const tree = new SearchTree(keeper.observe(), keeper.snapshot());
   tree.root.goal = task.isDone(tree.root.observation ?? null);
   if (tree.root.goal) tree.root.status = 'terminal';
@@ -193,18 +195,20 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       tree.markChosen(last);
       if (pending !== undefined) pending.data.chosen = true;
     } finally {
-      const spentNow = budget.end();
+      budget.chargeExecution(keeper.rebuildTime);
+      const writingAt = mark();
       await store.putSearchNodes(tree.toRecords(keeper.run.id));
       const logHash = await store.putBlob(JSON.stringify(context.policyLog));
       await keeper.run.end(runStatus(final), {
         outcome: final,
         policyLog: logHash,
-        spent: { ...spentNow },
+        spent: { ...budget.spent() },
         ...(error === undefined ? {} : { error: ArborError.from(error).toJSON() as unknown as JsonObject }),
       });
       await keeper.close();
+      budget.chargeRecording(lap(writingAt));
     }
-    return budget.spent();
+    return budget.end();
   }
 }
 

@@ -89,7 +89,10 @@ export interface Policy {
   readonly name: string;
   /** Propose up to k actions with arguments for the state, each with a probability. */
   propose(state: PolicyState, candidates: readonly CandidateAction[], k: number, options?: PolicyCallOptions): Promise<PolicyResult<Proposal[]>>;
-  /** Score all children of a node in one call (the Q* idea): one value in [0, 1] per child, in order. */
+  /**
+   * Score all children of a node in one call (the Q* idea): one value in [0, 1] per child, in order, read
+   * as the chance of finishing the task from that child (higher is better; 0 for a dead end or a trap).
+   */
   evaluate(state: PolicyState, children: readonly ChildView[], options?: PolicyCallOptions): Promise<PolicyResult<number[]>>;
   /** Sample n whole plans in one call (Tree-Planner). */
   samplePlans?(state: PolicyState, candidates: readonly CandidateAction[], n: number, options?: PolicyCallOptions): Promise<PolicyResult<PlanSample[]>>;

@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { ActionSpace, Effect } from '../actions/index.js';
 import type { EnvironmentTask } from '../environments/index.js';
 import { ArborError, BudgetExceededError, type BudgetResource } from '../errors/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
-import type { BudgetMeter } from './budget.js';
+import { lap, mark, type BudgetMeter } from './budget.js';
 import { allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
 import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyResult, PolicyState, Proposal, TrajectoryStep } from './policy.js';
 import type { StateKeeper } from './state-keeper.js';
@@ -29,9 +28,13 @@ export type SearchEvent =
 
 export type PolicyMethod = 'propose' | 'evaluate' | 'samplePlans' | 'reflect';
 
-/** One policy call as recorded for replay: what was asked (hashed) and what came back. */
+/** One policy call as recorded for replay: what was asked and what came back. */
 export interface PolicyCallRecord {
   method: PolicyMethod;
+  /**
+   * What was asked, by identity: the node (and children) asked about, a hash of the candidates' names and
+   * k or n. A replay that asks about other nodes or candidates has diverged.
+   */
   request: string;
   response: JsonValue;
   usage: { modelCalls: number; inputTokens: number; outputTokens: number };
@@ -65,10 +68,12 @@ export class SearchContext {
   /** Every policy call in order, for replaying the search. */
   readonly policyLog: PolicyCallRecord[] = [];
   readonly #options: SearchContextOptions;
-  readonly #signal: AbortSignal;
+  /** Handed to policy calls and steps only when something can abort them (a wall-time budget, the caller). */
+  readonly #signal: AbortSignal | undefined;
   #root: SearchNode;
   readonly #candidatesByNode = new WeakMap<SearchNode, readonly CandidateAction[]>();
   readonly #trajectories = new WeakMap<SearchNode, readonly TrajectoryStep[]>();
+  readonly #stateKeys = new WeakMap<SearchNode, string>();
 
   constructor(options: SearchContextOptions) {
     this.#options = options;
@@ -77,7 +82,8 @@ export class SearchContext {
     this.budget = options.budget;
     this.maxDepth = options.maxDepth;
     this.#root = options.tree.root;
-    this.#signal = options.signal === undefined ? options.budget.signal : AbortSignal.any([options.signal, options.budget.signal]);
+    const signals = [options.signal, options.budget.budget.wallTimeMs === undefined ? undefined : options.budget.signal].filter((signal) => signal !== undefined);
+    this.#signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
   }
 
   /** Where the search stands: the tree's root, or the last committed node. Nodes above it are history. */
@@ -111,7 +117,10 @@ export class SearchContext {
 
   /** A key identifying the node's state (its observation), to find states reached twice. */
   stateKey(node: SearchNode): string | undefined {
-    return node.observation === undefined ? undefined : JSON.stringify(node.observation);
+    if (node.observation === undefined) return undefined;
+    let key = this.#stateKeys.get(node);
+    if (key === undefined) this.#stateKeys.set(node, (key = JSON.stringify(node.observation)));
+    return key;
   }
 
   /** The path from the root to the node as the policy sees it. */
@@ -156,7 +165,7 @@ export class SearchContext {
   async propose(node: SearchNode, k: number): Promise<Proposal[]> {
     const state = this.policyState(node);
     const candidates = await this.candidates(node);
-    const proposals = await this.#call('propose', [state, candidateKey(candidates), k], (options) => this.#options.policy.propose(state, candidates, k, options));
+    const proposals = await this.#call('propose', `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
     return proposals.slice(0, k);
   }
 
@@ -165,7 +174,7 @@ export class SearchContext {
     if (children.length === 0) return [];
     const state = this.policyState(node);
     const views: ChildView[] = children.map((child) => childView(child));
-    const values = await this.#call('evaluate', [state, views], (options) => this.#options.policy.evaluate(state, views, options));
+    const values = await this.#call('evaluate', `${node.id}:${children.map((child) => child.id).join(',')}`, (options) => this.#options.policy.evaluate(state, views, options));
     return children.map((child, index) => {
       const value = clamp01(values[index] ?? 0);
       child.value = value;
@@ -186,7 +195,7 @@ export class SearchContext {
     const state = this.policyState(node);
     const candidates = await this.candidates(node);
     const sample = policy.samplePlans.bind(policy);
-    return this.#call('samplePlans', [state, candidateKey(candidates), n], (options) => sample(state, candidates, n, options));
+    return this.#call('samplePlans', `${node.id}:${candidateKey(candidates)}:${n}`, (options) => sample(state, candidates, n, options));
   }
 
   /** Asks the policy to reflect on the failed path to a node; the lesson is shown to later calls. */
@@ -195,7 +204,7 @@ export class SearchContext {
     if (policy.reflect === undefined) return undefined;
     const state = this.policyState(node);
     const reflect = policy.reflect.bind(policy);
-    const text = await this.#call('reflect', [state], (options) => reflect(state, options));
+    const text = await this.#call('reflect', `${node.id}`, (options) => reflect(state, options));
     this.reflections.push(text);
     node.data.reflection = text;
     return text;
@@ -212,8 +221,9 @@ export class SearchContext {
     this.#checkCancelled();
     this.budget.chargeExpansion();
     if (node.status === 'open') node.status = 'expanded';
-    node.data.expansion = this.budget.spent().expansions;
-    this.#options.onEvent?.({ type: 'node-expand', node: node.id, depth: node.depth, expansions: this.budget.spent().expansions });
+    const expansions = this.budget.expansions;
+    node.data.expansion = expansions;
+    this.#options.onEvent?.({ type: 'node-expand', node: node.id, depth: node.depth, expansions });
     const names = candidateNames(await this.candidates(node));
     const seen = new Set(node.children.map((child) => actionKey(child.action ?? '', child.input)));
     const created: SearchNode[] = [];
@@ -282,7 +292,7 @@ export class SearchContext {
   async #run(child: SearchNode): Promise<SearchNode> {
     const executed = await this.#options.keeper.execute(child, this.#signal);
     const { result } = executed;
-    this.budget.chargeStep(executed.elapsedMs);
+    this.budget.chargeStep(executed.time);
     child.stepId = result.step.id;
     child.stepStatus = result.status;
     child.steps = executed.steps;
@@ -296,17 +306,17 @@ export class SearchContext {
     return child;
   }
 
-  async #call<T>(method: PolicyMethod, request: unknown[], call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<T> {
+  async #call<T>(method: PolicyMethod, request: string, call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<T> {
     const blocked = this.budget.blockedCall();
     if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
     this.#checkCancelled();
     const remainingTokens = this.budget.remainingTokens();
-    const started = performance.now();
+    const started = mark();
     let result: PolicyResult<T>;
     try {
-      result = await call({ signal: this.#signal, ...(remainingTokens === undefined ? {} : { remainingTokens }) });
+      result = await call({ ...(this.#signal === undefined ? {} : { signal: this.#signal }), ...(remainingTokens === undefined ? {} : { remainingTokens }) });
     } catch (error) {
-      this.budget.chargeCall({ modelCalls: 0, inputTokens: 0, outputTokens: 0 }, performance.now() - started);
+      this.budget.chargeCall({ modelCalls: 0, inputTokens: 0, outputTokens: 0 }, lap(started));
       if (error instanceof BudgetExceededError || (ArborError.isInstance(error) && error.code === 'ARBOR_BUDGET_EXCEEDED')) {
         const resource = (error.data.resource as BudgetResource | undefined) ?? 'tokens';
         throw new SearchStop({ kind: 'budget', resource });
@@ -315,10 +325,12 @@ export class SearchContext {
       this.#checkCancelled();
       throw error;
     }
-    this.budget.chargeCall(result.usage, performance.now() - started);
-    this.policyLog.push({ method, request: requestHash(request), response: result.value as JsonValue, usage: { ...result.usage } });
-    const spent = this.budget.spent();
-    this.#options.onEvent?.({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
+    this.budget.chargeCall(result.usage, lap(started));
+    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage } });
+    if (this.#options.onEvent !== undefined) {
+      const spent = this.budget.spent();
+      this.#options.onEvent({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
+    }
     return result.value;
   }
 
@@ -362,10 +374,6 @@ function candidateKey(candidates: readonly CandidateAction[]): string {
     candidateKeys.set(candidates, key);
   }
   return key;
-}
-
-function requestHash(request: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 32);
 }
 
 function clamp01(value: number): number {

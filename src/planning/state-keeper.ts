@@ -1,10 +1,10 @@
-import { performance } from 'node:perf_hooks';
 import { ActionSpace, defineAction, type AnyAction } from '../actions/index.js';
 import type { Environment } from '../environments/index.js';
 import { SearchDivergedError, UsageError } from '../errors/index.js';
 import { approveAll, Executor, type ApprovalPolicy, type Guard, type Run, type StepResult } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { StepRecord, Store } from '../provenance/index.js';
+import { lap, mark, type Lap } from './budget.js';
 import type { SearchNode } from './tree.js';
 
 export interface StateKeeperOptions {
@@ -22,8 +22,8 @@ export interface ExecutedStep {
   result: StepResult;
   /** Every step the call recorded: the call, its retries and its nested calls. */
   steps: StepRecord[];
-  /** Time spent executing, in ms. */
-  elapsedMs: number;
+  /** Time spent executing. */
+  time: Lap;
 }
 
 /**
@@ -41,8 +41,8 @@ export class StateKeeper {
   /** Copies made for rebuilding, closed at the end (the caller's environment is never closed here). */
   readonly #copies = new Set<Environment>();
   #produced: StepRecord[] = [];
-  /** Time spent re-executing steps to rebuild states, in ms (executor work, not planner overhead). */
-  rebuildTimeMs = 0;
+  /** Time spent re-executing steps to rebuild states (executor work, not planner overhead). */
+  readonly rebuildTime: Lap = { wallMs: 0, cpuMs: 0 };
 
   private constructor(options: StateKeeperOptions, mode: 'snapshot' | 'rebuild', run: Run, environmentRef: { current: Environment }) {
     this.#options = options;
@@ -109,27 +109,29 @@ export class StateKeeper {
       this.#current = node;
       return;
     }
-    const started = performance.now();
+    const started = mark();
     try {
       await this.#rebuild(node);
     } finally {
-      this.rebuildTimeMs += performance.now() - started;
+      const time = lap(started);
+      this.rebuildTime.wallMs += time.wallMs;
+      this.rebuildTime.cpuMs += time.cpuMs;
     }
     this.#current = node;
   }
 
   /** Executes `child`'s action from its parent's state, recording the step under the parent's step. */
-  async execute(child: SearchNode, signal: AbortSignal): Promise<ExecutedStep> {
+  async execute(child: SearchNode, signal: AbortSignal | undefined): Promise<ExecutedStep> {
     const parent = child.parent;
     if (parent === undefined || child.action === null) throw new UsageError('The root of a search has no step to execute');
     await this.moveTo(parent);
     const from = this.#produced.length;
-    const started = performance.now();
-    const result = await this.run.execute(child.action, child.input, { parentStepId: parent.stepId, signal });
-    const elapsedMs = performance.now() - started;
+    const started = mark();
+    const result = await this.run.execute(child.action, child.input, { parentStepId: parent.stepId, ...(signal === undefined ? {} : { signal }) });
+    const time = lap(started);
     const steps = this.#produced.splice(from);
     this.#current = child;
-    return { result, steps, elapsedMs };
+    return { result, steps, time };
   }
 
   async close(): Promise<void> {

@@ -8,9 +8,12 @@ export interface AStarOptions {
   branching?: number;
   /** Extra step cost for a proposal the policy was unsure of: `priorWeight * (1 - probability)`. Default 0.5. */
   priorWeight?: number;
-  /** Cost-to-go the policy's value stands for: h = valueScale * (1 - value). Default 8. */
-  valueScale?: number;
-  /** Children the policy values below this are pruned (dead ends, traps). Default 0.1. */
+  /**
+   * How the policy's value becomes a cost to go: a value v is read as the chance of finishing with this
+   * chance of success per remaining step, so h = log(v) / log(stepSuccess). Default 0.95.
+   */
+  stepSuccess?: number;
+  /** Children the policy values below this are pruned (dead ends, traps). Default 0.02. */
   pruneBelow?: number;
   /** Nodes whose f exceeds this are pruned (high-cost branches). Default: no bound. */
   maxCost?: number;
@@ -19,25 +22,25 @@ export interface AStarOptions {
 /**
  * A* over the action tree (ToolChain*): f = g + h, where g sums step costs (the action's declared cost plus
  * a penalty for low policy probability) and h is the caller's heuristic or the policy's value turned into
- * a cost. Nodes are expanded in f order; the goal test is made when a node is popped, so the path
+ * a cost (a value v read as stepSuccess^(steps left)). Nodes are expanded in f order; the goal test is made when a node is popped, so the path
  * returned is the least-cost one the search generated. States reached twice keep their cheapest path.
  */
 export function astar(options: AStarOptions = {}): Planner {
   const branching = options.branching ?? DEFAULT_BRANCHING;
   const priorWeight = options.priorWeight ?? 0.5;
-  const valueScale = options.valueScale ?? 8;
-  const pruneBelow = options.pruneBelow ?? 0.1;
+  const stepSuccess = options.stepSuccess ?? 0.95;
+  const pruneBelow = options.pruneBelow ?? 0.02;
   const maxCost = options.maxCost ?? Number.POSITIVE_INFINITY;
   return {
     name: 'astar',
-    options: { branching, priorWeight, valueScale, pruneBelow, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
+    options: { branching, priorWeight, stepSuccess, pruneBelow, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
       const open = new NodeQueue();
       const bestByState = new Map<string, SearchNode>();
       let order = 0;
       const h = (node: SearchNode): number => {
         if (node.goal) return 0;
-        return context.heuristic(node) ?? valueScale * (1 - (node.value ?? 0.5));
+        return context.heuristic(node) ?? Math.log(Math.max(node.value ?? 0.5, 0.01)) / Math.log(stepSuccess);
       };
       const start = (root: SearchNode): void => {
         open.clear();

@@ -11,7 +11,7 @@ export interface BestFirstOptions {
   safetyPenalty?: Partial<Record<Effect, number>>;
   /** An irreversible action is committed only when its value reaches this. Default 0.5. */
   commitThreshold?: number;
-  /** Children valued below this are pruned. Default 0.1. */
+  /** Children valued below this are pruned (dead ends, traps). Default 0.02. */
   pruneBelow?: number;
 }
 
@@ -26,7 +26,7 @@ export function bestFirst(options: BestFirstOptions = {}): Planner {
   const branching = options.branching ?? DEFAULT_BRANCHING;
   const penalty: Record<Effect, number> = { read: 0, write: 0.05, irreversible: 0.1, ...options.safetyPenalty };
   const commitThreshold = options.commitThreshold ?? 0.5;
-  const pruneBelow = options.pruneBelow ?? 0.1;
+  const pruneBelow = options.pruneBelow ?? 0.02;
   return {
     name: 'best-first',
     options: { branching, safetyPenalty: { ...penalty }, commitThreshold, pruneBelow },

@@ -1,39 +1,42 @@
 import type { Planner } from '../planner.js';
 import type { SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
-import { DEFAULT_BRANCHING, expandAndScore, isLive } from './shared.js';
+import { DEFAULT_BRANCHING, expandAndScore, isLive, prune } from './shared.js';
 
 export interface MctsOptions {
-  /** Iterations (select, expand, evaluate, back up) per commit episode. Default 60. */
+  /** Iterations (select, expand, evaluate, back up) per commit episode. Default 200. */
   iterations?: number;
   /** UCT exploration constant c in Q + c * sqrt(ln N / n). Default 1. */
   exploration?: number;
   /** Proposals per expansion. Default 3. */
   branching?: number;
-  /** A commit point is taken once it lies on the most-visited path with at least this many visits. Default 4. */
+  /** A commit point is taken once it lies on the most-visited path with at least this many visits... Default 4. */
   commitVisits?: number;
-  /** Reflect (LATS) when an expansion's best child is valued below this, or every child failed. Default 0.2. */
-  reflectBelow?: number;
+  /** ...and a mean value of at least this. Default 0.5. */
+  commitValue?: number;
+  /** Times a node whose children all failed is expanded again (the policy answers differently) before it is a dead end. Default 3. */
+  maxExpansions?: number;
 }
 
 /**
  * Monte Carlo tree search with UCT (LATS): select down the tree by Q + c * sqrt(ln N / n), expand the
  * leaf (one call proposes, one call values all children), back the best child's value up the path, and
- * reflect after failures so later calls see the lesson. Returns as soon as an expansion reaches the goal.
+ * reflect on dead ends (nodes whose every attempt failed) so later calls see the lesson. Returns as soon as an expansion reaches the goal.
  * Irreversible actions are leaves valued by the policy; one is committed when it lies on the most-visited
  * path from the root with enough visits, or when the iterations run out.
  */
 export function mcts(options: MctsOptions = {}): Planner {
-  const iterations = options.iterations ?? 60;
+  const iterations = options.iterations ?? 200;
   const exploration = options.exploration ?? 1;
   const branching = options.branching ?? DEFAULT_BRANCHING;
   const commitVisits = options.commitVisits ?? 4;
-  const reflectBelow = options.reflectBelow ?? 0.2;
+  const commitValue = options.commitValue ?? 0.5;
+  const maxExpansions = options.maxExpansions ?? 3;
   return {
     name: 'mcts',
-    options: { iterations, exploration, branching, commitVisits, reflectBelow },
+    options: { iterations, exploration, branching, commitVisits, commitValue, maxExpansions },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
-      const selectable = (node: SearchNode): SearchNode[] => node.children.filter((child) => child.commit ? child.stepId === null : isLive(child));
+      const selectable = (node: SearchNode): SearchNode[] => node.children.filter((child) => (child.commit ? child.stepId === null : isLive(child)));
       const uct = (parent: SearchNode, child: SearchNode): number => {
         if (child.visits === 0) return Number.POSITIVE_INFINITY;
         return child.valueSum / child.visits + exploration * Math.sqrt(Math.log(Math.max(1, parent.visits)) / child.visits);
@@ -57,6 +60,29 @@ export function mcts(options: MctsOptions = {}): Planner {
           node = best;
         }
       };
+      /** Expands a leaf (or re-expands one whose children all failed): returns the goal if reached, and the best value. */
+      const grow = async (node: SearchNode): Promise<{ goal?: SearchNode; best: number; live: number }> => {
+        node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
+        const children = await expandAndScore(context, node, branching);
+        const goal = children.find((child) => child.goal);
+        if (goal !== undefined) return { goal, best: 1, live: 1 };
+        const onPath = new Set(context.tree.path(node).map((ancestor) => context.stateKey(ancestor)));
+        let best = 0;
+        let live = 0;
+        for (const child of children) {
+          if (!child.commit && !isLive(child)) continue;
+          if (!child.commit && onPath.has(context.stateKey(child))) {
+            // Back to a state already on this path (a read that changed nothing, an undo): not a new node.
+            prune(child, 'cycle');
+            continue;
+          }
+          child.visits = 1;
+          child.valueSum = child.value ?? 0;
+          best = Math.max(best, child.value ?? 0);
+          live++;
+        }
+        return { best, live };
+      };
       for (;;) {
         let committed = false;
         for (let iteration = 0; iteration < iterations && !committed; iteration++) {
@@ -69,44 +95,42 @@ export function mcts(options: MctsOptions = {}): Planner {
             node = children.reduce((a, b) => (uct(node, b) > uct(node, a) ? b : a));
           }
           if (node.commit) {
-            // A commit point is a leaf: back up its value again, it gains visits if it stays attractive.
+            // A commit point is a leaf: back up its value again; it gains visits while it stays attractive.
             backup(node, node.value ?? 0);
-          } else if (node.status === 'expanded' || node.depth >= context.maxDepth) {
-            // Dead end: expanded before with nothing left to select, or too deep.
-            node.data.deadEnd = true;
+          } else if (node.depth >= context.maxDepth) {
+            prune(node, 'max-depth');
             backup(node, 0);
+          } else if (node.status === 'expanded' && (node.data.expansions as number) >= maxExpansions) {
+            // Every attempt from here failed: a dead end. Reflect on it (LATS) and never select it again.
+            if (node !== context.root) {
+              node.status = 'pruned';
+              node.data.reason = 'dead-end';
+            }
+            await context.reflect(node);
+            backup(node, 0);
+            if (node === context.root) return undefined;
           } else {
             // Expansion and evaluation: every child is valued in one call; the new ones count one visit.
-            const children = await expandAndScore(context, node, branching);
-            const goal = children.find((child) => child.goal);
-            if (goal !== undefined) {
-              backup(goal, 1);
-              return goal;
-            }
-            let best = 0;
-            for (const child of children) {
-              if (!child.commit && !isLive(child)) continue;
-              child.visits = 1;
-              child.valueSum = child.value ?? 0;
-              best = Math.max(best, child.value ?? 0);
+            const grown = await grow(node);
+            if (grown.goal !== undefined) {
+              backup(grown.goal, 1);
+              return grown.goal;
             }
             node.visits++;
-            node.valueSum += best;
-            if (node.parent !== undefined && node !== context.root) backup(node.parent, best);
-            if (best < reflectBelow) await context.reflect(node);
+            node.valueSum += grown.best;
+            if (node !== context.root && node.parent !== undefined) backup(node.parent, grown.best);
           }
           const candidate = mostVisitedCommit();
-          if (candidate !== undefined && candidate.visits >= commitVisits) {
+          if (candidate !== undefined && candidate.visits >= commitVisits && candidate.valueSum / candidate.visits >= commitValue) {
             await context.commit(candidate);
             committed = true;
             if (candidate.stepStatus === 'ok' && candidate.goal) return candidate;
-            if (candidate.stepStatus !== 'ok') candidate.visits = 0;
           }
         }
         if (committed) continue;
         // Out of iterations: commit to the most-visited commit point if there is one, else give up.
         const candidate = mostVisitedCommit();
-        if (candidate === undefined) return undefined;
+        if (candidate === undefined || candidate.valueSum / candidate.visits < commitValue) return undefined;
         await context.commit(candidate);
         if (candidate.stepStatus !== 'ok') return undefined;
         if (candidate.goal) return candidate;
