@@ -6,6 +6,7 @@ import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerServeMcpCommand } from './commands/serve-mcp.js';
 import { registerShowCommand } from './commands/show.js';
 import { CliContext, type CliIo } from './context.js';
 import { VERSION } from '../version.js';
@@ -16,6 +17,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
     .description('Tool-using agents in large action spaces: search, record, replay.')
     .version(VERSION)
     .option('--store <location>', 'provenance store: a SQLite file path (default .arbor/arbor.db, or ARBOR_STORE)')
+    .option('--config <file>', 'configuration file (default: arbor.config.{ts,mts,js,mjs,json} in the working directory, or ARBOR_CONFIG)')
     .option('--json', 'print machine-readable JSON on stdout')
     .option('-y, --yes', 'pre-approve irreversible actions')
     .option('--debug', 'print stack traces on errors')
@@ -27,6 +29,10 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
     })
     .exitOverride();
   const cli = new CliContext(program, io);
+  // The config's environment must be registered before any command looks an environment up by name.
+  program.hook('preAction', async () => {
+    await cli.config();
+  });
   registerDemoCommand(program, cli);
   registerRunsCommand(program, cli);
   registerShowCommand(program, cli);
@@ -35,5 +41,6 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerDiffCommand(program, cli);
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
+  registerServeMcpCommand(program, cli);
   return { program, cli };
 }

@@ -16,6 +16,10 @@ export interface ConvertedInputSchema {
   converter: 'zod' | 'ajv';
 }
 
+// Servers repeat schemas across tools (and across list_changed refreshes); converted schemas are immutable.
+const converted = new Map<string, ConvertedInputSchema>();
+const CACHE_LIMIT = 10_000;
+
 let ajvDraft07: Ajv | undefined;
 let ajv2020: Ajv2020 | undefined;
 
@@ -24,11 +28,21 @@ let ajv2020: Ajv2020 | undefined;
  * UnsupportedSchemaError when neither zod nor Ajv can use the schema; `subject` names the tool in it.
  */
 export function inputSchemaFromJsonSchema(jsonSchema: JsonSchemaObject, subject: string): ConvertedInputSchema {
+  const key = JSON.stringify(jsonSchema);
+  const cached = converted.get(key);
+  if (cached !== undefined) return cached;
+  const result = convert(jsonSchema, subject);
+  if (converted.size >= CACHE_LIMIT) converted.clear();
+  converted.set(key, result);
+  return result;
+}
+
+function convert(jsonSchema: JsonSchemaObject, subject: string): ConvertedInputSchema {
   try {
-    const converted = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0]) as z.ZodType<Record<string, unknown>>;
+    const schema = z.fromJSONSchema(jsonSchema as Parameters<typeof z.fromJSONSchema>[0]) as z.ZodType<Record<string, unknown>>;
     // Some conversions succeed but cannot be printed back; describe() must always work.
-    z.toJSONSchema(converted, { io: 'input', unrepresentable: 'any' });
-    return { schema: converted, converter: 'zod' };
+    z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+    return { schema, converter: 'zod' };
   } catch {
     return { schema: ajvBackedSchema(jsonSchema, subject), converter: 'ajv' };
   }

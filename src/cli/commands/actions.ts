@@ -2,20 +2,23 @@ import { Option, type Command } from 'commander';
 import { EFFECTS, type Effect } from '../../actions/index.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../format.js';
+import { registerActionsImportCommand } from './actions-import.js';
 
 export function registerActionsCommand(program: Command, cli: CliContext): void {
   const actions = program.command('actions').description('Inspect the action space');
 
   actions
     .command('list')
-    .description('List the actions of an environment')
-    .option('-e, --environment <name>', 'the environment whose actions to list', 'demo/orders')
+    .description('List the actions of an environment, with where each came from (TypeScript, MCP server, OpenAPI document)')
+    .option('-e, --environment <name>', 'the environment whose actions to list (default: the one arbor.config defines, else demo/orders)')
     .addOption(new Option('--effect <effect>', 'only actions with this effect').choices([...EFFECTS]))
-    .action(async (options: { environment: string; effect?: Effect }) => {
-      const environment = await cli.environments.create(options.environment);
+    .action(async (options: { environment?: string; effect?: Effect }) => {
+      const environment = await cli.environments.create(options.environment ?? (await cli.defaultEnvironment()));
       const list = environment.actions.list(options.effect ? { effect: options.effect } : {});
+      const describe = (name: string) => environment.actions.describe(name);
+      const descriptors = cli.options.json ? list.map((action) => describe(action.name)) : [];
       await environment.close?.();
-      if (cli.options.json) return cli.json(list.map((action) => environment.actions.describe(action.name)));
+      if (cli.options.json) return cli.json(descriptors);
       cli.out(
         renderTable(
           list,
@@ -35,12 +38,17 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
     .command('show')
     .description('Show one action: effect, cost, preconditions and input schema')
     .argument('<name>', 'action name')
-    .option('-e, --environment <name>', 'the environment the action belongs to', 'demo/orders')
+    .option('-e, --environment <name>', 'the environment the action belongs to (default: the one arbor.config defines, else demo/orders)')
     .option('--json-schema', 'print only the JSON Schema of its input')
-    .action(async (name: string, options: { environment: string; jsonSchema?: boolean }) => {
-      const environment = await cli.environments.create(options.environment);
-      const descriptor = environment.actions.describe(name);
-      await environment.close?.();
+    .action(async (name: string, options: { environment?: string; jsonSchema?: boolean }) => {
+      const environment = await cli.environments.create(options.environment ?? (await cli.defaultEnvironment()));
+      let descriptor;
+      try {
+        descriptor = environment.actions.describe(name);
+      } finally {
+        // MCP-backed environments hold server processes: release them even when the name is unknown.
+        await environment.close?.();
+      }
       if (options.jsonSchema) return cli.json(descriptor.inputSchema);
       if (cli.options.json) return cli.json(descriptor);
       cli.out(`${cli.format.style('bold', descriptor.name)}  (${descriptor.effect}, cost ${descriptor.cost}${descriptor.reversible ? ', reversible' : ''}${descriptor.inverse ? `, undone by ${descriptor.inverse}` : ''})`);
@@ -51,4 +59,6 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
       cli.out('Input schema:');
       cli.out(JSON.stringify(descriptor.inputSchema, null, 2));
     });
+
+  registerActionsImportCommand(actions, cli);
 }

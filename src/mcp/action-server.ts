@@ -1,0 +1,181 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { ActionSpace } from '../actions/index.js';
+import { approveAll, Executor, type ApprovalPolicy, type Run } from '../execution/index.js';
+import { ArborError } from '../errors/index.js';
+import type { JsonObject } from '../internal/json.js';
+import type { Store } from '../provenance/index.js';
+import { VERSION } from '../version.js';
+
+/** One search result: an action name and its relevance (higher is better). */
+export interface ActionSearchHit {
+  name: string;
+  score: number;
+}
+
+/** Ranks the action space for a query; served by the retrieval ToolIndex. */
+export type ActionSearch = (query: string, k: number) => ActionSearchHit[] | Promise<ActionSearchHit[]>;
+
+/** How irreversible calls made through `run_action` get approved. */
+export type ServeApproval =
+  /** Every irreversible call is approved in advance (`arbor serve-mcp --yes`). */
+  | 'all'
+  /** Ask the person through the client (MCP elicitation) when it supports it; refuse otherwise. The default. */
+  | 'elicit'
+  /** Refuse every irreversible call. */
+  | 'none';
+
+export interface ArborMcpServerOptions {
+  actions: ActionSpace;
+  /** Where `run_action` calls are recorded: one run per client session. */
+  store: Store;
+  /** Ranks actions for `search_actions` (the retrieval ToolIndex). Without it, the tool is not offered. */
+  search?: ActionSearch;
+  /** Recorded with the session's run so it can be replayed by name. */
+  environment?: { name: string; observe?: () => unknown };
+  approval?: ServeApproval;
+  /** Largest `k` a client may ask `search_actions` for. Default 50. */
+  maxResults?: number;
+  /** Server name shown to clients. Default "arbor". */
+  name?: string;
+}
+
+const EFFECT_NOTE = 'Effects: read (no side effect), write (changes state), irreversible (cannot be undone; needs approval).';
+
+/**
+ * An MCP server exposing a whole action space through four meta-tools instead of one tool per action,
+ * so a client with a small context reaches thousands of actions: search, describe, run (recorded), and
+ * plan once a planner is wired. Build one per client session (the SDK binds a server to one transport).
+ */
+export function createArborMcpServer(options: ArborMcpServerOptions): McpServer {
+  const server = new McpServer({ name: options.name ?? 'arbor', version: VERSION }, { capabilities: { tools: {} } });
+  const maxResults = options.maxResults ?? 50;
+  const { actions } = options;
+  let run: Promise<Run> | undefined;
+
+  const approval: ApprovalPolicy =
+    options.approval === 'all'
+      ? approveAll
+      : async (request) => {
+          const reason = `"${request.action}" is irreversible and this server was started without pre-approval`;
+          if (options.approval === 'none' || server.server.getClientCapabilities()?.elicitation === undefined) {
+            return { approved: false, by: 'serve-mcp', reason: `${reason}; restart it with --yes, or use a client that supports elicitation to approve each call` };
+          }
+          const answer = await server.server.elicitInput({
+            message: `Approve the irreversible action "${request.action}" (${request.description}) with ${JSON.stringify(request.input)}?`,
+            requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve', description: 'Run this irreversible action now' } }, required: ['approve'] },
+          });
+          const approved = answer.action === 'accept' && answer.content?.approve === true;
+          return { approved, by: 'mcp-elicitation', ...(approved ? {} : { reason: `the user answered "${answer.action}"${answer.action === 'accept' ? ' without approving' : ''}` }) };
+        };
+
+  const sessionRun = (): Promise<Run> => {
+    run ??= (async () => {
+      const executor = new Executor({
+        store: options.store,
+        actions,
+        approval,
+        ...(options.environment?.observe ? { observe: options.environment.observe } : {}),
+      });
+      const client = server.server.getClientVersion();
+      return executor.startRun({
+        task: 'MCP client session',
+        ...(options.environment ? { environment: options.environment.name } : {}),
+        metadata: { via: 'serve-mcp', ...(client ? { client: { name: client.name, version: client.version } } : {}) },
+        stopOnBlocked: false,
+      });
+    })();
+    return run;
+  };
+  const previousOnClose = server.server.onclose;
+  server.server.onclose = () => {
+    previousOnClose?.();
+    void run?.then((open) => open.end('succeeded')).catch(() => undefined);
+  };
+
+  const search = options.search;
+  if (search !== undefined) server.registerTool(
+    'search_actions',
+    {
+      title: 'Search actions',
+      description: `Find the actions relevant to what you want to do, among ${actions.size > 0 ? 'the' : 'all'} actions this server offers. Returns names, effects and one-line descriptions, best first; then call describe_action for the arguments and run_action to run one.`,
+      inputSchema: { query: z.string().min(1).describe('What you want to do, in words'), k: z.number().int().min(1).max(maxResults).optional().describe(`How many results (default 10, at most ${maxResults})`) },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ query, k }) => {
+      const hits = await search(query, k ?? 10);
+      const results = hits.flatMap((hit) => {
+        const action = actions.find(hit.name);
+        return action === undefined ? [] : [{ name: action.name, effect: action.effect, description: firstLine(action.description), source: action.source.kind + (action.source.name ? `:${action.source.name}` : ''), score: round(hit.score) }];
+      });
+      return structured({ query, results }, results.map((result) => `${result.name} [${result.effect}] ${result.description}`).join('\n') || 'No matching action.');
+    },
+  );
+
+  server.registerTool(
+    'describe_action',
+    {
+      title: 'Describe an action',
+      description: `The full description of one action: effect, cost, preconditions and the JSON Schema of its arguments. ${EFFECT_NOTE}`,
+      inputSchema: { name: z.string().describe('The action name, as search_actions returned it') },
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    ({ name }) => {
+      try {
+        const descriptor = actions.describe(name);
+        return structured(descriptor as unknown as JsonObject, JSON.stringify(descriptor, null, 2));
+      } catch (error) {
+        return failure(error);
+      }
+    },
+  );
+
+  server.registerTool(
+    'run_action',
+    {
+      title: 'Run an action',
+      description: `Run one action with arguments matching its schema (see describe_action). Every call is recorded in Arbor's provenance store. Irreversible actions need approval. ${EFFECT_NOTE}`,
+      inputSchema: { name: z.string().describe('The action name'), args: z.record(z.string(), z.unknown()).optional().describe('The arguments, as an object') },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    async ({ name, args }, extra) => {
+      if (!actions.has(name)) return failure(safely(() => actions.get(name)));
+      const session = await sessionRun();
+      const result = await session.execute(name, args ?? {}, { signal: extra.signal });
+      const recorded = { runId: session.id, stepId: result.step.id, status: result.status };
+      if (!result.ok) return failure(result.error, recorded);
+      return structured({ ...recorded, output: (result.output ?? null) as JsonObject }, JSON.stringify(result.output));
+    },
+  );
+
+  return server;
+}
+
+function structured(value: JsonObject, text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], structuredContent: value };
+}
+
+function failure(error: unknown, recorded?: { runId: string; stepId: string; status: string }): CallToolResult {
+  const arbor = ArborError.from(error);
+  const text = `${arbor.code}: ${arbor.message}${arbor.hint ? ` (${arbor.hint})` : ''}`;
+  return { isError: true, content: [{ type: 'text', text }], structuredContent: { error: { code: arbor.code, message: arbor.message, ...(arbor.hint ? { hint: arbor.hint } : {}) }, ...(recorded ?? {}) } };
+}
+
+function safely(fn: () => unknown): unknown {
+  try {
+    fn();
+    return new Error('unreachable');
+  } catch (error) {
+    return error;
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+
+function round(score: number): number {
+  return Math.round(score * 1000) / 1000;
+}
