@@ -3,10 +3,11 @@ import type { ArborError } from '../errors/index.js';
 import type { ApprovalPolicy, Guard } from '../execution/index.js';
 import { allActions, allCandidates, type CandidateAction, type CandidateProvider } from '../planning/index.js';
 import type { Store } from '../provenance/index.js';
+import type { PolicyDefinition } from './config-schema.js';
 import { checkMasks, maskGuard, type MaskTable } from './mask-guard.js';
 import { narrowCandidate } from './narrow.js';
 import { policyGuard } from './policy-guard.js';
-import { PolicyRules, type PolicyDecision, type PolicyDefinition } from './policy-rules.js';
+import { PolicyRules, type PolicyDecision } from './policy-rules.js';
 import { stageGuard } from './stage-guard.js';
 import { StageMachine, type StageDecision, type StageMachineDefinition, type StagePathStep } from './stage-machine.js';
 

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { ActionSource, Effect } from '../actions/index.js';
 import { InvalidDefinitionError, type ValidationIssue } from '../errors/index.js';
 import type { JsonValue } from '../internal/json.js';
+import { policyConfigSchema, type ArgumentMatcher, type PolicyDecisionKind, type PolicyDefinition, type PolicyRule } from './config-schema.js';
 import { parseArgumentPath, valuesAtPath, type ArgumentPathSegment } from './masks.js';
 import { isLiteral, matchesPattern, patternMatcher } from './patterns.js';
 import { zodIssues } from './zod-issues.js';
@@ -15,67 +15,6 @@ import { zodIssues } from './zod-issues.js';
  * When no rule matches, `default` decides (default `allow`: the executor still refuses irreversible
  * actions without approval, whatever the rules say).
  */
-
-export type PolicyDecisionKind = 'allow' | 'deny' | 'ask';
-const DECISIONS = ['allow', 'deny', 'ask'] as const;
-const effectSchema = z.enum(['read', 'write', 'irreversible']);
-const patternsSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
-const jsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]),
-);
-const regexSchema = z.string().refine(
-  (source) => {
-    try {
-      new RegExp(source, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a valid regular expression' },
-);
-
-/** A condition on an argument's value. A bare string (or list of them) is a glob over the value's text. */
-export const argumentMatcherSchema = z.union([
-  z.string().describe('Glob over the value (numbers and booleans as text).'),
-  z.array(z.string()).min(1).describe('Any of these globs.'),
-  z.strictObject({ glob: z.string() }),
-  z.strictObject({ regex: regexSchema }),
-  z.strictObject({ equals: jsonValueSchema }),
-  z.strictObject({ in: z.array(jsonValueSchema) }),
-  z.strictObject({ min: z.number().optional(), max: z.number().optional() }).refine((range) => range.min !== undefined || range.max !== undefined, {
-    message: 'give min, max or both',
-  }),
-  z.strictObject({ present: z.boolean() }),
-]);
-
-export const policyRuleSchema = z.strictObject({
-  id: z.string().min(1).optional().describe('Names the rule in records and explanations; default "#<position>".'),
-  decision: z.enum(DECISIONS),
-  action: patternsSchema.optional().describe('Action name patterns (globs: * matches anything).'),
-  effect: z.union([effectSchema, z.array(effectSchema).min(1)]).optional(),
-  source: z
-    .strictObject({
-      kind: patternsSchema.optional().describe('typescript, environment, mcp, openapi, generated...'),
-      name: patternsSchema.optional().describe('The MCP server, OpenAPI document or environment.'),
-    })
-    .optional(),
-  args: z
-    .record(z.string().min(1), argumentMatcherSchema)
-    .optional()
-    .describe('Conditions on arguments by path ("path", "lines[].sku"); all must hold. With [] any element may match.'),
-  reason: z.string().optional().describe('Said when the rule decides.'),
-});
-
-export const policyConfigSchema = z.strictObject({
-  mode: z.enum(['first-match', 'most-specific']).optional(),
-  default: z.enum(DECISIONS).optional(),
-  rules: z.array(policyRuleSchema),
-});
-
-export type ArgumentMatcher = z.infer<typeof argumentMatcherSchema>;
-export type PolicyRule = z.infer<typeof policyRuleSchema>;
-export type PolicyDefinition = z.input<typeof policyConfigSchema>;
 
 /** What a policy decides about: one call. */
 export interface PolicyQuery {
