@@ -4,6 +4,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
+import { registerPolicyCommand } from './commands/policy.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeMcpCommand } from './commands/serve-mcp.js';
@@ -42,5 +43,6 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
   registerServeMcpCommand(program, cli);
+  registerPolicyCommand(program, cli);
   return { program, cli };
 }
