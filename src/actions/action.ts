@@ -161,20 +161,24 @@ const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_\-./:{}]*$/;
 
 /** Declares a typed action. The zod schemas give the runtime check, the static types and the JSON Schema. */
 export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>): Action<I, O> {
+  if (definition === null || typeof definition !== 'object') {
+    throw new InvalidDefinitionError('An action definition must be an object', { hint: 'defineAction({ name, description, input, effect, run })' });
+  }
   const { name, description, effect } = definition;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name.length > 200) {
-    throw new InvalidDefinitionError(`Invalid action name ${JSON.stringify(name)}`, {
+    throw new InvalidDefinitionError(`Invalid action name ${typeof name === 'string' ? JSON.stringify(name.slice(0, 200)) : `(a ${typeof name})`}`, {
       hint: 'Use 1-200 characters: letters, digits and _ - . / : { }, not starting with a punctuation mark.',
-      data: { name },
+      data: { name: typeof name === 'string' ? name.slice(0, 200) : typeof name },
     });
   }
+  checkOptionalFields(name, definition as unknown as Record<string, unknown>);
   if (typeof description !== 'string') {
     throw new InvalidDefinitionError(`Action "${name}" has no description`, {
       hint: 'Describe what the action does; models and retrieval rely on it.',
     });
   }
   if (effect !== 'read' && effect !== 'write' && effect !== 'irreversible') {
-    throw new InvalidDefinitionError(`Action "${name}" has effect ${JSON.stringify(effect)}`, {
+    throw new InvalidDefinitionError(`Action "${name}" has effect ${typeof effect === 'string' ? JSON.stringify(effect) : `(a ${typeof effect})`}`, {
       hint: 'effect must be "read", "write" or "irreversible".',
     });
   }
@@ -236,4 +240,41 @@ export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>)
     retry,
     run: definition.run,
   });
+}
+
+/** Type checks of the optional fields, so a malformed definition fails here with the field named, not later. */
+function checkOptionalFields(name: string, definition: Record<string, unknown>): void {
+  const fail = (field: string, expected: string) =>
+    new InvalidDefinitionError(`Action "${name}": ${field} must be ${expected}`, { hint: 'See the ActionDefinition type for the shape of each field.', data: { field } });
+  const isStringArray = (value: unknown) => Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+  const checks: [string, (value: unknown) => boolean, string][] = [
+    ['output', (value) => typeof (value as { safeParse?: unknown } | null)?.safeParse === 'function', 'a zod schema'],
+    ['cost', (value) => typeof value === 'number', 'a number'],
+    ['tags', isStringArray, 'an array of strings'],
+    ['group', (value) => typeof value === 'string', 'a string'],
+    ['source', (value) => typeof (value as { kind?: unknown } | null)?.kind === 'string' && ['string', 'undefined'].includes(typeof (value as { name?: unknown }).name), 'an object { kind: string, name?: string }'],
+    ['preconditions', Array.isArray, 'an array of { name, check }'],
+    ['postconditions', Array.isArray, 'an array of { name, check }'],
+    ['masks', (value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'an object of masks by argument path'],
+    ['stages', isStringArray, 'an array of stage names'],
+    ['reversible', (value) => typeof value === 'boolean', 'a boolean'],
+    ['inverse', (value) => typeof value === 'string', 'an action name'],
+    ['idempotent', (value) => typeof value === 'boolean', 'a boolean'],
+    ['timeoutMs', (value) => typeof value === 'number' && value > 0 && Number.isFinite(value), 'a positive number of milliseconds'],
+    [
+      'retry',
+      (value) =>
+        value !== null &&
+        typeof value === 'object' &&
+        Number.isInteger((value as RetryPolicy).maxAttempts) &&
+        (value as RetryPolicy).maxAttempts >= 1 &&
+        ['number', 'undefined'].includes(typeof (value as RetryPolicy).backoffMs) &&
+        ((value as RetryPolicy).retryOn === undefined || isStringArray((value as RetryPolicy).retryOn)),
+      'an object { maxAttempts: integer >= 1 (every attempt, the first included), backoffMs?, retryOn? }',
+    ],
+  ];
+  for (const [field, valid, expected] of checks) {
+    if (definition[field] !== undefined && !valid(definition[field])) throw fail(field, expected);
+  }
+  if (typeof definition.run !== 'function') throw fail('run', 'a function (input, context) => output');
 }

@@ -14,6 +14,7 @@ export { GuardFailedError } from './guard-failed-error.js';
 export { InvalidDefinitionError } from './invalid-definition-error.js';
 export { InvalidInputError } from './invalid-input-error.js';
 export { InvalidOutputError } from './invalid-output-error.js';
+export { InvalidRecordError } from './invalid-record-error.js';
 export { NoSuchActionError } from './no-such-action-error.js';
 export { NotFoundError } from './not-found-error.js';
 export { PolicyDeniedError } from './policy-denied-error.js';

@@ -469,7 +469,16 @@ function hashInput(value: unknown): HashedJson & { error?: string } {
   const hashed = tryHash(value);
   if (hashed !== null) return hashed;
   // Keep a trace of what was passed even though it cannot be recorded as JSON.
-  return { ...hashJson({ $unserializable: String(value) }), error: 'the input is not JSON-serializable' };
+  return { ...hashJson({ $unserializable: describeUnserializable(value) }), error: 'the input is not JSON-serializable' };
+}
+
+function describeUnserializable(value: unknown): string {
+  try {
+    return String(value).slice(0, 1000);
+  } catch {
+    // Objects without a prototype (or with a throwing toString) cannot even be turned into text.
+    return `[${typeof value}]`;
+  }
 }
 
 function tryHash(value: unknown): HashedJson | null {

@@ -2,7 +2,7 @@ import { parse as parseShell } from 'shell-quote';
 import type { ArgumentMask, MaskCheck } from '../actions/index.js';
 import { InvalidDefinitionError } from '../errors/index.js';
 import type { JsonValue } from '../internal/json.js';
-import { pathUnder } from './masks.js';
+import { pathUnder, showValue } from './masks.js';
 
 /*
  * A grammar of allowed shell commands, written as usage templates:
@@ -43,7 +43,7 @@ export function parseCommandTemplates(templates: readonly string[]): Element[][]
 
 function parseTemplate(template: string): Element[] {
   const fail = (problem: string) =>
-    new InvalidDefinitionError(`Command template ${JSON.stringify(template)}: ${problem}`, {
+    new InvalidDefinitionError(`Command template ${showValue(template)}: ${problem}`, {
       hint: 'Templates use words, <name:type> (word, int, path, any), [optional], (a|b) and "..." for repetition.',
       data: { template, problem },
     });
@@ -102,7 +102,7 @@ export function tokenizeCommand(command: string): { ok: true; tokens: string[] }
   const tokens: string[] = [];
   for (const entry of parsed) {
     if (typeof entry !== 'string') {
-      const what = 'op' in entry ? (entry.op === 'glob' ? `the glob ${JSON.stringify(entry.pattern)}` : `the shell operator ${JSON.stringify(entry.op)}`) : 'a comment';
+      const what = 'op' in entry ? (entry.op === 'glob' ? `the glob ${showValue(entry.pattern)}` : `the shell operator ${showValue(entry.op)}`) : 'a comment';
       return { ok: false, reason: `uses ${what}` };
     }
     tokens.push(entry);
@@ -195,9 +195,9 @@ export function commandGrammar(templates: readonly string[], options: CommandGra
     description,
     ...(listed === undefined ? {} : { values: (): readonly JsonValue[] => listed }),
     check(value, state): MaskCheck {
-      if (typeof value !== 'string') return { ok: false, reason: `must be a command string, got ${JSON.stringify(value)}` };
+      if (typeof value !== 'string') return { ok: false, reason: `must be a command string, got ${showValue(value)}` };
       const split = tokenizeCommand(value);
-      if (!split.ok) return { ok: false, reason: `${JSON.stringify(value)} ${split.reason}` };
+      if (!split.ok) return { ok: false, reason: `${showValue(value)} ${split.reason}` };
       const { tokens } = split;
       const slot: SlotCheck = (type, token) => {
         switch (type) {
@@ -212,7 +212,7 @@ export function commandGrammar(templates: readonly string[], options: CommandGra
         }
       };
       for (const template of grammar) if (matchSequence(template, 0, tokens, 0, slot).has(tokens.length)) return { ok: true };
-      return { ok: false, reason: `${JSON.stringify(value)} matches none of the allowed commands` };
+      return { ok: false, reason: `${showValue(value)} matches none of the allowed commands` };
     },
     schema: () => ({ description: `A command matching one of: ${templates.join(' | ')}` }),
   };

@@ -8,6 +8,15 @@ export type { ArgumentMask, MaskCheck };
 
 const OK: MaskCheck = { ok: true };
 
+/** A value as text for messages and comparisons; never throws (BigInt, cycles and the like get a placeholder). */
+export function showValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return `<${typeof value}>`;
+  }
+}
+
 /**
  * Only values the state lists: ids that exist, statuses a record can take... `select` returns the valid
  * values in a state (undefined when it cannot tell, which lets every value through).
@@ -21,9 +30,9 @@ export function oneOf(select: (state: unknown) => readonly JsonValue[] | undefin
     check(value, state) {
       const values = select(state);
       if (values === undefined) return OK;
-      const key = JSON.stringify(value ?? null);
-      if (values.some((candidate) => JSON.stringify(candidate) === key)) return OK;
-      return { ok: false, reason: `${JSON.stringify(value)} is not ${description} (${values.length} valid value${values.length === 1 ? '' : 's'})` };
+      const key = showValue(value ?? null);
+      if (values.some((candidate) => showValue(candidate) === key)) return OK;
+      return { ok: false, reason: `${showValue(value)} is not ${description} (${values.length} valid value${values.length === 1 ? '' : 's'})` };
     },
   };
 }
@@ -46,14 +55,14 @@ export function pathUnder(root: string | ((state: unknown) => string), options: 
     kind: 'path',
     description,
     check(value, state) {
-      if (typeof value !== 'string') return { ok: false, reason: `must be a path string, got ${JSON.stringify(value)}` };
+      if (typeof value !== 'string') return { ok: false, reason: `must be a path string, got ${showValue(value)}` };
       if (value.includes('\0')) return { ok: false, reason: 'contains a NUL byte' };
       const base = rootOf(state);
       const target = resolve(base, value);
       const realBase = followLinks ? realExisting(base) : base;
       const realTarget = followLinks ? realExisting(target) : target;
-      if (!isInside(realBase, realTarget) || !isInside(base, target)) return { ok: false, reason: `${JSON.stringify(value)} is outside ${base}` };
-      if (options.allowRoot === false && realTarget === realBase) return { ok: false, reason: `${JSON.stringify(value)} is the root itself` };
+      if (!isInside(realBase, realTarget) || !isInside(base, target)) return { ok: false, reason: `${showValue(value)} is outside ${base}` };
+      if (options.allowRoot === false && realTarget === realBase) return { ok: false, reason: `${showValue(value)} is the root itself` };
       return OK;
     },
     schema(state) {
@@ -70,7 +79,7 @@ export function matches(pattern: RegExp, options: { description?: string } = {})
   return {
     kind: 'pattern',
     description,
-    check: (value) => (typeof value === 'string' && whole.test(value) ? OK : { ok: false, reason: `${JSON.stringify(value)} is not ${description}` }),
+    check: (value) => (typeof value === 'string' && whole.test(value) ? OK : { ok: false, reason: `${showValue(value)} is not ${description}` }),
     schema: () => ({ pattern: whole.source }),
   };
 }
@@ -84,7 +93,7 @@ export function satisfies(predicate: (value: JsonValue | undefined, state: unkno
     check(value, state) {
       const result = predicate(value, state);
       if (result === true) return OK;
-      if (result === false) return { ok: false, reason: `${JSON.stringify(value)} is not ${description}` };
+      if (result === false) return { ok: false, reason: `${showValue(value)} is not ${description}` };
       return result;
     },
   };
@@ -119,12 +128,12 @@ function realExisting(path: string): string {
 export type ArgumentPathSegment = { key: string } | { each: true };
 
 export function parseArgumentPath(path: string): ArgumentPathSegment[] {
-  if (typeof path !== 'string' || path === '') throw new InvalidDefinitionError(`Invalid argument path ${JSON.stringify(path)}`, { hint: 'Use names joined by dots, with [] for array elements: "lines[].sku".' });
+  if (typeof path !== 'string' || path === '') throw new InvalidDefinitionError(`Invalid argument path ${showValue(path)}`, { hint: 'Use names joined by dots, with [] for array elements: "lines[].sku".' });
   const segments: ArgumentPathSegment[] = [];
   for (const part of path.split('.')) {
     const match = /^([^[\]]*)((?:\[\])*)$/.exec(part);
     if (match === null || (match[1] === '' && match[2] === '')) {
-      throw new InvalidDefinitionError(`Invalid argument path ${JSON.stringify(path)}`, { hint: 'Use names joined by dots, with [] for array elements: "lines[].sku".', data: { path } });
+      throw new InvalidDefinitionError(`Invalid argument path ${showValue(path)}`, { hint: 'Use names joined by dots, with [] for array elements: "lines[].sku".', data: { path } });
     }
     if (match[1] !== '') segments.push({ key: match[1] as string });
     for (let count = (match[2] as string).length / 2; count > 0; count--) segments.push({ each: true });

@@ -2,6 +2,7 @@ import type { AnyAction } from '../actions/index.js';
 import type { CandidateAction } from '../planning/index.js';
 import type { ArgumentPathSegment } from './masks.js';
 import { masksFor, type MaskTable } from './mask-guard.js';
+import { showValue } from './masks.js';
 
 export interface NarrowOptions {
   /** Listable masks with at most this many valid values become an `enum`. Default 32. */
@@ -32,7 +33,7 @@ export function narrowCandidate(candidate: CandidateAction, action: AnyAction, s
         node.enum = [...values];
         continue;
       }
-      const examples = values.slice(0, 5).map((value) => JSON.stringify(value)).join(', ');
+      const examples = values.slice(0, 5).map((value) => showValue(value)).join(', ');
       node.description = joinText(node.description, `Must be ${mask.description}: one of ${values.length} values, for example ${examples}.`);
       continue;
     }

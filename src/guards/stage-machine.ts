@@ -1,7 +1,23 @@
+import { z } from 'zod';
 import type { AnyAction } from '../actions/index.js';
 import { InvalidDefinitionError } from '../errors/index.js';
 import type { JsonValue } from '../internal/json.js';
 import { matchesPattern, type NamePattern } from './patterns.js';
+import { zodIssues } from './zod-issues.js';
+
+const functionSchema = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', { message: 'must be a function' });
+const namesSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+/** The shape of a definition given in code (the config file's form, plus functions). */
+const definitionSchema = z.object({
+  name: z.string().min(1).optional(),
+  initial: z.string().min(1),
+  stages: z.record(
+    z.string().min(1),
+    z.object({ description: z.string().optional(), allow: z.array(z.string().min(1)).optional(), deny: z.array(z.string().min(1)).optional() }),
+  ),
+  transitions: z.array(z.object({ from: namesSchema, on: namesSchema, to: z.string().min(1), when: functionSchema.optional() })).optional(),
+  stageOf: functionSchema.optional(),
+});
 
 /** One stage of a process: which actions may run in it. */
 export interface StageDefinition {
@@ -73,10 +89,19 @@ export class StageMachine {
   readonly transitions: readonly StageTransition[];
   readonly stageOf: ((state: unknown) => string) | undefined;
 
-  constructor(definition: StageMachineDefinition) {
+  constructor(input: StageMachineDefinition) {
+    const parsed = definitionSchema.safeParse(input);
+    if (!parsed.success) {
+      const issues = zodIssues(parsed.error);
+      throw new InvalidDefinitionError(`Invalid stage machine: ${issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`, {
+        hint: 'A stage machine is { initial, stages: { name: { allow?, deny? } }, transitions?: [{ from, on, to }] }; see README "Guards".',
+        data: { issues },
+      });
+    }
+    const definition = parsed.data as StageMachineDefinition;
     const name = definition.name ?? 'stages';
     const stages = definition.stages;
-    if (stages === null || typeof stages !== 'object' || Object.keys(stages).length === 0) {
+    if (Object.keys(stages).length === 0) {
       throw new InvalidDefinitionError(`Stage machine "${name}" declares no stages`, { hint: 'Give stages as { stageName: { allow: [...] } }.' });
     }
     const known = new Set(Object.keys(stages));
@@ -85,7 +110,7 @@ export class StageMachine {
         hint: `Declared stages: ${[...known].join(', ')}.`,
         data: { machine: name, stage, where },
       });
-    if (typeof definition.initial !== 'string' || !known.has(definition.initial)) throw unknown(String(definition.initial), 'initial');
+    if (!known.has(definition.initial)) throw unknown(definition.initial, 'initial');
     const transitions = definition.transitions ?? [];
     for (const [index, transition] of transitions.entries()) {
       const from = typeof transition.from === 'string' ? [transition.from] : transition.from;
