@@ -5,6 +5,9 @@ import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
 import { registerPolicyCommand } from './commands/policy.js';
+import { registerPlanCommand } from './commands/plan.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerModelCommand } from './commands/model.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeMcpCommand } from './commands/serve-mcp.js';
@@ -44,5 +47,8 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerActionsCommand(program, cli);
   registerServeMcpCommand(program, cli);
   registerPolicyCommand(program, cli);
+  registerPlanCommand(program, cli);
+  registerBenchCommand(program, cli);
+  registerModelCommand(program, cli);
   return { program, cli };
 }

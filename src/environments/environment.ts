@@ -60,6 +60,12 @@ export interface Environment {
    */
   snapshot?(): JsonValue;
   restore?(snapshot: JsonValue): void;
+  /**
+   * True when the observation is the whole state: reading adds nothing to it, so two nodes with equal
+   * observations are the same state. Otherwise planners also count what the path has read (an order looked
+   * up is knowledge the observation does not show). Default false.
+   */
+  readonly observationIsComplete?: boolean;
   /** Releases resources (connections, child processes). */
   close?(): void | Promise<void>;
 }

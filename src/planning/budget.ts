@@ -31,36 +31,30 @@ export interface Spent {
   executeTimeMs: number;
   /** Time spent recording the search itself: creating its run, writing the tree, the policy log and the outcome. */
   recordTimeMs: number;
-  /**
-   * The same split in CPU time of this process (robust to a busy machine, where wall time also counts
-   * time spent waiting for a core): the whole search, and its policy, executor and recording parts.
-   */
-  cpu: { totalMs: number; policyMs: number; executeMs: number; recordMs: number };
+  /** CPU time of this process during the search (on a busy machine wall time also counts waiting for a core). */
+  cpuTimeMs: number;
 }
 
-/** A point in wall-clock and CPU time, to measure a stretch of work. */
-export interface Mark {
-  wall: number;
-  cpu: number;
-}
+/** A point in time, to measure a stretch of work (performance.now: cheap enough to take around every call). */
+export type Mark = number;
 
-/** Wall and CPU milliseconds since a mark. */
+/** Milliseconds since a mark. */
 export interface Lap {
   wallMs: number;
-  cpuMs: number;
 }
 
 function cpuNow(): number {
+  // One system call: taken at the start and end of a search only.
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 }
 
 export function mark(): Mark {
-  return { wall: performance.now(), cpu: cpuNow() };
+  return performance.now();
 }
 
 export function lap(since: Mark): Lap {
-  return { wallMs: performance.now() - since.wall, cpuMs: cpuNow() - since.cpu };
+  return { wallMs: performance.now() - since };
 }
 
 export const BUDGET_RESOURCES: readonly BudgetResource[] = ['modelCalls', 'tokens', 'expansions', 'wallTime'];
@@ -76,8 +70,7 @@ export class BudgetMeter {
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #startedCpu: number = cpuNow();
   #endedCpu: number | undefined;
-  readonly #cpu = { policyMs: 0, executeMs: 0, recordMs: 0 };
-  #spent: Omit<Spent, 'tokens' | 'wallTimeMs' | 'cpu'> = {
+  #spent: Omit<Spent, 'tokens' | 'wallTimeMs' | 'cpuTimeMs'> = {
     modelCalls: 0,
     inputTokens: 0,
     outputTokens: 0,
@@ -140,7 +133,6 @@ export class BudgetMeter {
     this.#spent.inputTokens += usage.inputTokens;
     this.#spent.outputTokens += usage.outputTokens;
     this.#spent.policyTimeMs += time.wallMs;
-    this.#cpu.policyMs += time.cpuMs;
   }
 
   chargeExpansion(): void {
@@ -154,18 +146,15 @@ export class BudgetMeter {
   chargeStep(time: Lap): void {
     this.#spent.steps++;
     this.#spent.executeTimeMs += time.wallMs;
-    this.#cpu.executeMs += time.cpuMs;
   }
 
   /** Executor time that is not a new step (re-executing a path to rebuild a state). */
   chargeExecution(time: Lap): void {
     this.#spent.executeTimeMs += time.wallMs;
-    this.#cpu.executeMs += time.cpuMs;
   }
 
   chargeRecording(time: Lap): void {
     this.#spent.recordTimeMs += time.wallMs;
-    this.#cpu.recordMs += time.cpuMs;
   }
 
   /** Stops the clock; `spent()` afterwards reports the final figures. */
@@ -183,7 +172,7 @@ export class BudgetMeter {
       ...this.#spent,
       tokens: this.#tokens(),
       wallTimeMs: this.elapsedMs(),
-      cpu: { totalMs: (this.#endedCpu ?? cpuNow()) - this.#startedCpu, ...this.#cpu },
+      cpuTimeMs: (this.#endedCpu ?? cpuNow()) - this.#startedCpu,
     };
   }
 

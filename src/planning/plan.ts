@@ -1,7 +1,7 @@
 import type { Effect } from '../actions/index.js';
 import type { Environment, EnvironmentTask } from '../environments/index.js';
 import { ArborError, UsageError, type BudgetResource } from '../errors/index.js';
-import type { ApprovalPolicy, Guard } from '../execution/index.js';
+import type { ApprovalPolicy, Guard, StepResult } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { Store } from '../provenance/index.js';
 import { BudgetMeter, lap, mark, type Budget, type Spent } from './budget.js';
@@ -35,6 +35,8 @@ export interface PlanOptions {
   maxDepth?: number;
   signal?: AbortSignal;
   onEvent?: (event: SearchEvent) => void;
+  /** Hears every step the search executes (top-level and nested), as it is recorded. */
+  onStep?: (step: StepResult) => void;
   /** Extra run metadata. */
   metadata?: JsonObject;
 }
@@ -89,7 +91,9 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const maxDepth = options.maxDepth ?? 40;
   if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new UsageError(`maxDepth must be an integer >= 1, got ${maxDepth}`);
   const budget = new BudgetMeter(options.budget);
-  await environment.startTask?.(task.id);
+  // An environment's own task may start from its own initial state; a task made up by the caller acts on
+  // the environment as it is.
+  if (environment.tasks?.some((candidate) => candidate.id === task.id) === true) await environment.startTask?.(task.id);
   const openedAt = mark();
   const keeper = await StateKeeper.open({
     store,
@@ -98,6 +102,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     taskId: task.id,
     ...(options.approval === undefined ? {} : { approval: options.approval }),
     ...(options.guards === undefined ? {} : { guards: options.guards }),
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
     run: {
       task: task.instruction,
       environment: environment.name,
@@ -128,6 +133,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     candidates: options.candidates ?? allActions,
     heuristic: options.heuristic,
     maxDepth,
+    observationIsComplete: environment.observationIsComplete === true,
     signal: options.signal,
     onEvent: options.onEvent,
   });

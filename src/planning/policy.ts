@@ -66,14 +66,38 @@ export interface PlanSample {
 }
 
 export interface PolicyUsage {
+  /** Model calls behind the result, including those answered from the response cache. */
   modelCalls: number;
   inputTokens: number;
   outputTokens: number;
+  /**
+   * How many of `modelCalls` were answered from the response cache (no request was sent). Their tokens are
+   * still counted, as recorded, so a replayed search spends its budget exactly as the original did.
+   */
+  cachedCalls?: number;
+}
+
+/** A model call behind a result, so a planner can link a search node to the prompt and answer that made it. */
+export interface PolicyModelCall {
+  /** The call's key: `store.getCached(namespace, id)` returns its recorded prompt, answer and usage. */
+  id: string;
+  namespace: string;
+  /** What the call was for: propose, evaluate, plan, reflect, or repair (a second try after an invalid answer). */
+  purpose: string;
+  /** `provider:modelId`. */
+  model: string;
+  cached: boolean;
 }
 
 export interface PolicyResult<T> {
   value: T;
   usage: PolicyUsage;
+  /** The model calls made for this result, in order (policies without a model leave it out). */
+  calls?: PolicyModelCall[];
+  /** Problems in the model's first answer that were sent back for a repair. */
+  repairs?: SerializedError[];
+  /** Parts of the answer still invalid after the repair, dropped from `value` and counted as failures. */
+  failures?: SerializedError[];
 }
 
 export interface PolicyCallOptions {

@@ -50,6 +50,8 @@ export interface SearchContextOptions {
   candidates: CandidateProvider;
   heuristic: ((observation: JsonValue) => number) | undefined;
   maxDepth: number;
+  /** The environment's observation is its whole state (see Environment.observationIsComplete). */
+  observationIsComplete: boolean;
   signal: AbortSignal | undefined;
   onEvent: ((event: SearchEvent) => void) | undefined;
 }
@@ -119,7 +121,18 @@ export class SearchContext {
   stateKey(node: SearchNode): string | undefined {
     if (node.observation === undefined) return undefined;
     let key = this.#stateKeys.get(node);
-    if (key === undefined) this.#stateKeys.set(node, (key = JSON.stringify(node.observation)));
+    if (key === undefined) {
+      key = JSON.stringify(node.observation);
+      if (!this.#options.observationIsComplete) {
+        // What the path has read is part of the state when the observation does not show everything.
+        const reads: string[] = [];
+        for (let step: SearchNode | undefined = node; step?.parent !== undefined; step = step.parent) {
+          if (step.effect === 'read' && step.stepStatus === 'ok') reads.push(actionKey(step.action ?? '', step.input));
+        }
+        key += `\n${reads.sort().join('\n')}`;
+      }
+      this.#stateKeys.set(node, key);
+    }
     return key;
   }
 
@@ -222,7 +235,9 @@ export class SearchContext {
     this.budget.chargeExpansion();
     if (node.status === 'open') node.status = 'expanded';
     const expansions = this.budget.expansions;
-    node.data.expansion = expansions;
+    // The first expansion's number orders the inspector's view; a node can be expanded more than once.
+    node.data.expansion ??= expansions;
+    node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
     this.#options.onEvent?.({ type: 'node-expand', node: node.id, depth: node.depth, expansions });
     const names = candidateNames(await this.candidates(node));
     const seen = new Set(node.children.map((child) => actionKey(child.action ?? '', child.input)));

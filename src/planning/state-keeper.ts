@@ -15,6 +15,7 @@ export interface StateKeeperOptions {
   taskId: string | undefined;
   approval?: ApprovalPolicy;
   guards?: Guard[];
+  onStep?: (step: StepResult) => void;
   run: { task: string; environment: string; metadata: JsonObject };
 }
 
@@ -42,7 +43,7 @@ export class StateKeeper {
   readonly #copies = new Set<Environment>();
   #produced: StepRecord[] = [];
   /** Time spent re-executing steps to rebuild states (executor work, not planner overhead). */
-  readonly rebuildTime: Lap = { wallMs: 0, cpuMs: 0 };
+  readonly rebuildTime: Lap = { wallMs: 0 };
 
   private constructor(options: StateKeeperOptions, mode: 'snapshot' | 'rebuild', run: Run, environmentRef: { current: Environment }) {
     this.#options = options;
@@ -73,7 +74,9 @@ export class StateKeeper {
       ...(options.approval === undefined ? {} : { approval: options.approval }),
       ...(options.guards === undefined ? {} : { guards: options.guards }),
       onEvent: (event) => {
-        if (event.type === 'step-end') produced.push(event.result.step);
+        if (event.type !== 'step-end') return;
+        produced.push(event.result.step);
+        options.onStep?.(event.result);
       },
     });
     const run = await executor.startRun({ ...options.run, stopOnBlocked: false });
@@ -113,9 +116,7 @@ export class StateKeeper {
     try {
       await this.#rebuild(node);
     } finally {
-      const time = lap(started);
-      this.rebuildTime.wallMs += time.wallMs;
-      this.rebuildTime.cpuMs += time.cpuMs;
+      this.rebuildTime.wallMs += lap(started).wallMs;
     }
     this.#current = node;
   }

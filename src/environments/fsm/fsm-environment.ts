@@ -64,6 +64,7 @@ export function createFsmEnvironment(model: FsmModel): FsmEnvironment {
   return {
     name: `fsm/${model.name}`,
     model,
+    observationIsComplete: true,
     actions,
     tasks,
     // States are frozen and never changed in place: the observation can be the state itself.

@@ -38,8 +38,10 @@ export function parseFsmDomain(text: string, file = '<inline>'): FsmModel {
   }
   const parsed = domainSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    // A misspelt field also makes the real one look missing: report the misspelling, it is the cause.
+    const issue = parsed.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? parsed.error.issues[0];
     const path = (issue?.path ?? []).map((part) => (typeof part === 'symbol' ? String(part) : part));
+    if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
     const message = issue === undefined ? 'invalid document' : describeIssue(issue.code, issue.message, 'keys' in issue ? (issue.keys as string[]) : undefined);
     throw new EnvironmentFileError(at(path), message);
   }

@@ -1,7 +1,7 @@
 import type { Planner } from '../planner.js';
 import type { SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
-import { DEFAULT_BRANCHING, expandAndScore, isLive, NodeQueue, prune } from './shared.js';
+import { DEFAULT_BRANCHING, expandAndScore, isLive, isOpenCommit, NodeQueue, prune } from './shared.js';
 
 export interface AStarOptions {
   /** Proposals per expansion. Default 3. */
@@ -17,6 +17,8 @@ export interface AStarOptions {
   pruneBelow?: number;
   /** Nodes whose f exceeds this are pruned (high-cost branches). Default: no bound. */
   maxCost?: number;
+  /** An expansion that yields no usable child is tried again later (f + 1), up to this many times. Default 2. */
+  retries?: number;
 }
 
 /**
@@ -31,9 +33,10 @@ export function astar(options: AStarOptions = {}): Planner {
   const stepSuccess = options.stepSuccess ?? 0.95;
   const pruneBelow = options.pruneBelow ?? 0.02;
   const maxCost = options.maxCost ?? Number.POSITIVE_INFINITY;
+  const retries = options.retries ?? 2;
   return {
     name: 'astar',
-    options: { branching, priorWeight, stepSuccess, pruneBelow, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
+    options: { branching, priorWeight, stepSuccess, pruneBelow, retries, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
       const open = new NodeQueue();
       const bestByState = new Map<string, SearchNode>();
@@ -57,7 +60,7 @@ export function astar(options: AStarOptions = {}): Planner {
         if (node.status === 'pruned') continue;
         node.data.order = order++;
         if (node.goal) return node;
-        if (node.commit) {
+        if (isOpenCommit(node)) {
           await context.commit(node);
           if (node.stepStatus !== 'ok') continue;
           if (node.goal) return node;
@@ -69,6 +72,7 @@ export function astar(options: AStarOptions = {}): Planner {
           continue;
         }
         const children = await expandAndScore(context, node, branching);
+        let queued = 0;
         for (const child of children) {
           if (!child.commit && !isLive(child)) continue;
           child.stepCost = context.costOf(child.action ?? '') + priorWeight * (1 - (child.prior ?? 0));
@@ -96,7 +100,10 @@ export function astar(options: AStarOptions = {}): Planner {
             bestByState.set(key, child);
           }
           open.push(child, f);
+          queued++;
         }
+        // Every proposal failed or led nowhere new: ask again later (the policy samples afresh).
+        if (queued === 0 && ((node.data.expansions as number | undefined) ?? 1) <= retries) open.push(node, entry.key + 1);
       }
       return undefined;
     },

@@ -2,7 +2,7 @@ import type { Effect } from '../../actions/index.js';
 import type { Planner } from '../planner.js';
 import type { SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
-import { DEFAULT_BRANCHING, expandAndScore, isLive, NodeQueue, prune } from './shared.js';
+import { DEFAULT_BRANCHING, expandAndScore, isLive, isOpenCommit, NodeQueue, prune } from './shared.js';
 
 export interface BestFirstOptions {
   /** Proposals per expansion. Default 3. */
@@ -13,6 +13,8 @@ export interface BestFirstOptions {
   commitThreshold?: number;
   /** Children valued below this are pruned (dead ends, traps). Default 0.02. */
   pruneBelow?: number;
+  /** An expansion that yields no usable child is tried again later (lower priority), up to this many times. Default 2. */
+  retries?: number;
 }
 
 /**
@@ -27,9 +29,10 @@ export function bestFirst(options: BestFirstOptions = {}): Planner {
   const penalty: Record<Effect, number> = { read: 0, write: 0.05, irreversible: 0.1, ...options.safetyPenalty };
   const commitThreshold = options.commitThreshold ?? 0.5;
   const pruneBelow = options.pruneBelow ?? 0.02;
+  const retries = options.retries ?? 2;
   return {
     name: 'best-first',
-    options: { branching, safetyPenalty: { ...penalty }, commitThreshold, pruneBelow },
+    options: { branching, safetyPenalty: { ...penalty }, commitThreshold, pruneBelow, retries },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
       const frontier = new NodeQueue();
       const deferred: SearchNode[] = [];
@@ -67,7 +70,7 @@ export function bestFirst(options: BestFirstOptions = {}): Planner {
         if (node.status === 'pruned') continue;
         node.data.order = order++;
         if (node.goal) return node;
-        if (node.commit) {
+        if (isOpenCommit(node)) {
           if ((node.value ?? 0) < commitThreshold) {
             node.data.deferred = true;
             deferred.push(node);
@@ -82,6 +85,7 @@ export function bestFirst(options: BestFirstOptions = {}): Planner {
           continue;
         }
         const children = await expandAndScore(context, node, branching);
+        let queued = 0;
         for (const child of children) {
           if (child.goal) return child;
           if (!child.commit && !isLive(child)) continue;
@@ -101,7 +105,10 @@ export function bestFirst(options: BestFirstOptions = {}): Planner {
           child.data.priority = rank;
           // Highest priority first; among equals, the deeper node (closer to done).
           frontier.push(child, -rank - child.depth * 1e-6);
+          queued++;
         }
+        // Every proposal failed or led nowhere new: ask again later (the policy samples afresh).
+        if (queued === 0 && ((node.data.expansions as number | undefined) ?? 1) <= retries) frontier.push(node, entry.key + 0.1);
       }
     },
   };

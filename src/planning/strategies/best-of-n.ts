@@ -2,6 +2,7 @@ import type { Planner } from '../planner.js';
 import type { PlanSample } from '../policy.js';
 import { actionKey, type SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
+import { isOpenCommit } from './shared.js';
 
 export interface BestOfNOptions {
   /** Plans sampled in one call. Default 8. */
@@ -79,7 +80,7 @@ async function walk(context: SearchContext, from: SearchNode, plan: PlanSample, 
     let child = node.children.find((existing) => actionKey(existing.action ?? '', existing.input) === key);
     if (child === undefined) [child] = await context.expand(node, [{ action: step.action, input: step.input, probability: 1 }]);
     if (child === undefined || child.status === 'pruned') return { end: node, next: index, ok: false };
-    if (child.commit) return { end: child, next: index, ok: true };
+    if (isOpenCommit(child)) return { end: child, next: index, ok: true };
     if (child.stepStatus !== 'ok') return { end: child, next: index + 1, ok: false };
     node = child;
   }
@@ -98,7 +99,7 @@ async function finish(context: SearchContext, candidate: Candidate): Promise<Sea
   let next = candidate.next;
   for (;;) {
     if (node.goal) return node;
-    if (node.commit && node.stepId === null) {
+    if (isOpenCommit(node)) {
       await context.commit(node);
       if (node.stepStatus !== 'ok') return undefined;
       next++;

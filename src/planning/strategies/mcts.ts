@@ -1,7 +1,7 @@
 import type { Planner } from '../planner.js';
 import type { SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
-import { DEFAULT_BRANCHING, expandAndScore, isLive, prune } from './shared.js';
+import { DEFAULT_BRANCHING, expandAndScore, isLive, isOpenCommit, prune } from './shared.js';
 
 export interface MctsOptions {
   /** Iterations (select, expand, evaluate, back up) per commit episode. Default 200. */
@@ -36,7 +36,7 @@ export function mcts(options: MctsOptions = {}): Planner {
     name: 'mcts',
     options: { iterations, exploration, branching, commitVisits, commitValue, maxExpansions },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
-      const selectable = (node: SearchNode): SearchNode[] => node.children.filter((child) => (child.commit ? child.stepId === null : isLive(child)));
+      const selectable = (node: SearchNode): SearchNode[] => node.children.filter((child) => isOpenCommit(child) || isLive(child));
       const uct = (parent: SearchNode, child: SearchNode): number => {
         if (child.visits === 0) return Number.POSITIVE_INFINITY;
         return child.valueSum / child.visits + exploration * Math.sqrt(Math.log(Math.max(1, parent.visits)) / child.visits);
@@ -56,13 +56,12 @@ export function mcts(options: MctsOptions = {}): Planner {
           if (children.length === 0) return undefined;
           const best = children.reduce((a, b) => (b.visits > a.visits || (b.visits === a.visits && (b.value ?? 0) > (a.value ?? 0)) ? b : a));
           if (best.visits === 0) return undefined;
-          if (best.commit) return best;
+          if (isOpenCommit(best)) return best;
           node = best;
         }
       };
       /** Expands a leaf (or re-expands one whose children all failed): returns the goal if reached, and the best value. */
       const grow = async (node: SearchNode): Promise<{ goal?: SearchNode; best: number; live: number }> => {
-        node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
         const children = await expandAndScore(context, node, branching);
         const goal = children.find((child) => child.goal);
         if (goal !== undefined) return { goal, best: 1, live: 1 };
@@ -70,8 +69,8 @@ export function mcts(options: MctsOptions = {}): Planner {
         let best = 0;
         let live = 0;
         for (const child of children) {
-          if (!child.commit && !isLive(child)) continue;
-          if (!child.commit && onPath.has(context.stateKey(child))) {
+          if (!isOpenCommit(child) && !isLive(child)) continue;
+          if (!isOpenCommit(child) && onPath.has(context.stateKey(child))) {
             // Back to a state already on this path (a read that changed nothing, an undo): not a new node.
             prune(child, 'cycle');
             continue;
@@ -89,12 +88,12 @@ export function mcts(options: MctsOptions = {}): Planner {
           // Selection.
           let node = context.root;
           for (;;) {
-            if (node.commit || node.status !== 'expanded') break;
+            if (isOpenCommit(node) || node.status !== 'expanded') break;
             const children = selectable(node);
             if (children.length === 0) break;
             node = children.reduce((a, b) => (uct(node, b) > uct(node, a) ? b : a));
           }
-          if (node.commit) {
+          if (isOpenCommit(node)) {
             // A commit point is a leaf: back up its value again; it gains visits while it stays attractive.
             backup(node, node.value ?? 0);
           } else if (node.depth >= context.maxDepth) {

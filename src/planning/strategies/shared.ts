@@ -17,9 +17,14 @@ export async function expandAndScore(context: SearchContext, node: SearchNode, k
   return scored;
 }
 
-/** Whether a node can be stood on and expanded: executed successfully (or the root), not a commit point. */
+/** An irreversible action not taken yet: scored, never executed speculatively. */
+export function isOpenCommit(node: SearchNode): boolean {
+  return node.commit && node.stepId === null;
+}
+
+/** Whether a node can be stood on and expanded: executed successfully (or the root, or a taken commit). */
 export function isLive(node: SearchNode): boolean {
-  return !node.commit && node.stepStatus === 'ok' && node.status !== 'pruned';
+  return !isOpenCommit(node) && node.stepStatus === 'ok' && node.status !== 'pruned';
 }
 
 export function prune(node: SearchNode, reason: string): void {

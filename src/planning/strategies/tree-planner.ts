@@ -3,6 +3,7 @@ import type { Planner } from '../planner.js';
 import type { PlanSample } from '../policy.js';
 import { actionKey, type SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
+import { isOpenCommit } from './shared.js';
 
 export interface TreePlannerOptions {
   /** Plans sampled (in one call, once per task). Default 8. */
@@ -93,7 +94,7 @@ export function treePlanner(options: TreePlannerOptions = {}): Planner {
             stack.pop();
             continue;
           }
-          if (next.child.commit) {
+          if (isOpenCommit(next.child)) {
             await context.commit(next.child);
             if (next.child.stepStatus !== 'ok') {
               next = undefined;

@@ -48,6 +48,8 @@ export interface SimulatedPolicyOptions {
 /** A simulated policy: what it is, said wherever its results appear. */
 export interface SimulatedPolicy extends Policy {
   readonly simulated: true;
+  samplePlans: NonNullable<Policy['samplePlans']>;
+  reflect: NonNullable<Policy['reflect']>;
   readonly settings: Readonly<{ seed: number; accuracy: number; valueNoise: number; perDoubling: number; threshold: number; valueDiscount: number }>;
   /** The accuracy it has when shown n candidates. */
   effectiveAccuracy(candidates: number): number;
@@ -88,6 +90,12 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
   };
   const tokens = (text: string): number => Math.ceil(text.length / charsPerToken);
   const candidateTokenCache = new WeakMap<readonly CandidateAction[], number>();
+  const nameCache = new WeakMap<readonly CandidateAction[], Set<string>>();
+  const namesOf = (candidates: readonly CandidateAction[]): Set<string> => {
+    let names = nameCache.get(candidates);
+    if (names === undefined) nameCache.set(candidates, (names = new Set(candidates.map((candidate) => candidate.name))));
+    return names;
+  };
   const candidateTokens = (candidates: readonly CandidateAction[]): number => {
     let total = candidateTokenCache.get(candidates);
     if (total === undefined) {
@@ -181,7 +189,7 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
 
     async propose(state, candidates, k, call) {
       const oracle = oracleFor(state);
-      const shown = new Set(candidates.map((candidate) => candidate.name));
+      const shown = namesOf(candidates);
       const rights = oracle.nextActions(viewOf(state)).filter((right) => shown.has(right.action));
       const allRights = new Set(rights.map((right) => keyOf(right.action, right.input)));
       const pEff = effectiveAccuracy(candidates.length);
@@ -220,7 +228,7 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
           data: { task: state.task.id ?? null },
         });
       }
-      const shown = new Set(candidates.map((candidate) => candidate.name));
+      const shown = namesOf(candidates);
       const pEff = effectiveAccuracy(candidates.length);
       const plans: PlanSample[] = [];
       for (let index = 0; index < n; index++) {
