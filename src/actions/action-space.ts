@@ -103,7 +103,7 @@ export class ActionSpace implements Iterable<AnyAction> {
 
   /** JSON Schema (draft 2020-12) of an action's input, from zod's own converter. */
   inputJsonSchema(name: string): Record<string, unknown> {
-    return toJsonSchema(this.get(name).input, 'input');
+    return inputJsonSchemaOf(this.get(name));
   }
 
   /** JSON Schema of an action's output, or undefined when it declares none. */
@@ -150,9 +150,14 @@ export function describeAction(action: AnyAction): ActionDescriptor {
     ...(Object.keys(action.masks).length === 0
       ? {}
       : { masks: Object.fromEntries(Object.entries(action.masks).map(([path, mask]) => [path, mask.description])) }),
-    inputSchema: toJsonSchema(action.input, 'input'),
+    inputSchema: inputJsonSchemaOf(action),
     ...(outputSchema === undefined ? {} : { outputSchema }),
   };
+}
+
+/** The JSON Schema of an action's input: the one it was imported from, or zod's conversion. */
+export function inputJsonSchemaOf(action: AnyAction): Record<string, unknown> {
+  return action.inputJsonSchema ?? toJsonSchema(action.input, 'input');
 }
 
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

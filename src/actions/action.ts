@@ -102,6 +102,11 @@ export interface ActionDefinition<I, O> {
   /** What the action does, written for a model choosing among many. */
   description: string;
   input: z.ZodType<I>;
+  /**
+   * The JSON Schema the input schema was made from, for actions imported from one (OpenAPI, MCP). When
+   * given, it is what `describe()`, retrieval and prompts show, and the zod schema can be built lazily.
+   */
+  inputJsonSchema?: Record<string, unknown>;
   output?: z.ZodType<O>;
   effect: Effect;
   /** Relative cost of one call, used by planners' cost functions. Default 1. */
@@ -136,6 +141,8 @@ export interface Action<I = unknown, O = unknown> {
   readonly name: string;
   readonly description: string;
   readonly input: z.ZodType<I>;
+  /** The JSON Schema the input was imported from, when it was (see ActionDefinition.inputJsonSchema). */
+  readonly inputJsonSchema: Record<string, unknown> | undefined;
   readonly output: z.ZodType<O> | undefined;
   readonly effect: Effect;
   readonly cost: number;
@@ -223,6 +230,7 @@ export function defineAction<I, O = unknown>(definition: ActionDefinition<I, O>)
     name,
     description,
     input: definition.input,
+    inputJsonSchema: definition.inputJsonSchema,
     output: definition.output,
     effect,
     cost,

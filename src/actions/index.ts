@@ -18,6 +18,7 @@ export {
 export {
   ActionSpace,
   describeAction,
+  inputJsonSchemaOf,
   type ActionDescriptor,
   type ActionFilter,
   type ActionSpaceEvent,

@@ -80,6 +80,11 @@ export class CliContext {
     return this.#config;
   }
 
+  /** The config as loaded before the command ran (the CLI loads it in a preAction hook); undefined when there is none. */
+  get loadedConfig(): LoadedConfig | undefined {
+    return this.#config;
+  }
+
   /** The environment commands use when none is named: the config's, else the built-in demo. */
   async defaultEnvironment(): Promise<string> {
     const config = await this.config();

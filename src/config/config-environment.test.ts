@@ -74,3 +74,66 @@ describe('the environment built from arbor.config.json', () => {
     await expect(configEnvironmentFactory(loaded).create()).rejects.toMatchObject({ code: 'ARBOR_MCP_CONNECTION', message: expect.stringContaining('"broken"') });
   });
 });
+
+describe('OpenAPI documents in the config', () => {
+  it('imports a YAML document relative to the config file and calls its operations against a local server', async () => {
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((request, response) => {
+      seen.push(`${request.method} ${request.url} ${request.headers.authorization ?? '-'}`);
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(request.method === 'GET' ? [{ id: 1, name: 'Rex' }] : { ok: true }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const openapiDir = mkdtempSync(join(tmpdir(), 'arbor-config-openapi-'));
+    try {
+      writeFileSync(
+        join(openapiDir, 'pets.yaml'),
+        [
+          'openapi: 3.0.3',
+          'info: { title: Pets, version: "1" }',
+          'paths:',
+          '  /pets:',
+          '    get: { operationId: listPets, summary: List the pets, responses: { "200": { description: ok } } }',
+          '    post: { operationId: addPet, summary: Add a pet, requestBody: { content: { application/json: { schema: { type: object, properties: { name: { type: string } }, required: [name] } } } }, responses: { "200": { description: ok } } }',
+          '  /pets/{id}:',
+          '    delete: { operationId: deletePet, summary: Delete a pet, parameters: [{ name: id, in: path, required: true, schema: { type: integer } }], responses: { "200": { description: ok } } }',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(openapiDir, 'arbor.config.json'),
+        JSON.stringify({ name: 'pets', openapi: { pets: { document: './pets.yaml', baseUrl: `http://127.0.0.1:${port}`, auth: { type: 'bearer', env: 'ARBOR_TEST_PETS_TOKEN' }, operations: { addPet: { idempotent: true } } } } }),
+      );
+      process.env.ARBOR_TEST_PETS_TOKEN = 'secret';
+      const loaded = await loadConfig({ cwd: openapiDir });
+      if (loaded === undefined) throw new Error('no config');
+      const environment = await configEnvironmentFactory(loaded).create();
+      try {
+        expect(environment.actions.list().map((action) => [action.name, action.effect, action.source.kind, action.source.name])).toEqual([
+          ['pets.listPets', 'read', 'openapi', 'pets'],
+          ['pets.addPet', 'write', 'openapi', 'pets'],
+          ['pets.deletePet', 'irreversible', 'openapi', 'pets'],
+        ]);
+        expect(environment.actions.get('pets.addPet').idempotent).toBe(true);
+        const run = await new Executor({ store, actions: environment.actions }).startRun({ environment: environment.name });
+        expect(await run.call('pets.listPets', {})).toMatchObject({ status: 200, body: [{ id: 1, name: 'Rex' }] });
+        expect((await run.execute('pets.addPet', { body: {} })).error?.code).toBe('ARBOR_INVALID_INPUT');
+        expect((await run.execute('pets.deletePet', { id: 1 })).status).toBe('blocked');
+        expect(seen).toEqual(['GET /pets Bearer secret']);
+        expect((await store.listSteps(run.id)).map((step) => step.status)).toEqual(['ok', 'failed', 'blocked']);
+      } finally {
+        await environment.close?.();
+      }
+    } finally {
+      delete process.env.ARBOR_TEST_PETS_TOKEN;
+      server.close();
+      rmSync(openapiDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the field when the document cannot be read', async () => {
+    const loaded = { config: { openapi: { gone: { document: './missing.yaml' } } }, file: join(dir, 'arbor.config.json'), dir };
+    await expect(configEnvironmentFactory(loaded).create()).rejects.toMatchObject({ code: 'ARBOR_CONFIG_INVALID', message: expect.stringMatching(/openapi\.gone\.document: cannot read .*missing\.yaml: ENOENT/) });
+  });
+});

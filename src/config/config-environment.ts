@@ -1,8 +1,9 @@
-import { ActionSpace } from '../actions/index.js';
+import { ActionSpace, type AnyAction } from '../actions/index.js';
 import type { Environment, EnvironmentFactory } from '../environments/index.js';
-import type { ArborError } from '../errors/index.js';
+import { ArborError } from '../errors/index.js';
 import type { JsonObject } from '../internal/json.js';
 import type { McpToolSource } from '../mcp/index.js';
+import { readOpenApiDocument } from './openapi-documents.js';
 import { DEFAULT_CONFIG_ENVIRONMENT } from './schema.js';
 import type { LoadedConfig } from './load-config.js';
 
@@ -13,15 +14,15 @@ export interface ConfigEnvironmentOptions {
   onStderr?: (server: string, line: string) => void;
 }
 
-/** The environment a config describes: its MCP servers' tools (and, once imported, its OpenAPI operations). */
+/** The environment a config describes: its MCP servers' tools and its OpenAPI documents' operations. */
 export interface ConfigEnvironment extends Environment {
   /** The connected MCP servers, by name. */
   readonly mcp: ReadonlyMap<string, McpToolSource>;
 }
 
 /**
- * Builds the environment a loaded config describes: connects to every MCP server (in parallel) and puts
- * their tools in one action space. Closing it stops the servers it spawned.
+ * Builds the environment a loaded config describes: connects to every MCP server (in parallel), imports
+ * every OpenAPI document, and puts it all in one action space. Closing it stops the servers it spawned.
  */
 export async function createConfigEnvironment(loaded: LoadedConfig, options: ConfigEnvironmentOptions = {}): Promise<ConfigEnvironment> {
   const actions = new ActionSpace();
@@ -48,8 +49,16 @@ export async function createConfigEnvironment(loaded: LoadedConfig, options: Con
     await close();
     throw failure.reason;
   }
+  let imported: AnyAction[];
+  try {
+    imported = await importOpenApiEntries(loaded, options);
+  } catch (error) {
+    await close();
+    throw error;
+  }
   try {
     for (const source of mcp.values()) source.attach(actions);
+    for (const action of imported) actions.add(action);
   } catch (error) {
     await close();
     throw error;
@@ -67,12 +76,37 @@ export async function createConfigEnvironment(loaded: LoadedConfig, options: Con
   };
 }
 
+/** Imports every `openapi` entry with src/openapi's importer (loaded on demand, like the MCP SDK). */
+async function importOpenApiEntries(loaded: LoadedConfig, options: ConfigEnvironmentOptions): Promise<AnyAction[]> {
+  const entries = Object.entries(loaded.config.openapi ?? {});
+  if (entries.length === 0) return [];
+  const { importOpenApi } = await import('../openapi/index.js');
+  const actions: AnyAction[] = [];
+  for (const [name, entry] of entries) {
+    const document = await readOpenApiDocument(entry.document, { name, dir: loaded.dir, file: loaded.file });
+    const { document: _document, ...importOptions } = entry;
+    const result = importOpenApi(document, { ...importOptions, name });
+    actions.push(...result.actions);
+    if (result.skipped.length > 0) {
+      const listed = result.skipped.slice(0, 3).map((skip) => `${skip.method.toUpperCase()} ${skip.path} (${skip.reason})`).join('; ');
+      options.onWarning?.(
+        new ArborError('ARBOR_OPENAPI_SKIPPED', `OpenAPI document "${name}": ${result.skipped.length} operation(s) left out: ${listed}${result.skipped.length > 3 ? '; …' : ''}`, {
+          hint: 'Operations skipped on purpose (operations.<id>.skip) are listed too.',
+          data: { name, skipped: result.skipped },
+        }),
+      );
+    }
+  }
+  return actions;
+}
+
 /** A factory for the registry, so runs recorded against the config can be replayed and forked by name. */
 export function configEnvironmentFactory(loaded: LoadedConfig, options: ConfigEnvironmentOptions = {}): EnvironmentFactory {
   const mcpCount = Object.keys(loaded.config.mcpServers ?? {}).length;
+  const openApiCount = Object.keys(loaded.config.openapi ?? {}).length;
   return {
     name: loaded.config.name ?? DEFAULT_CONFIG_ENVIRONMENT,
-    description: `Actions configured in ${loaded.file} (${mcpCount} MCP server${mcpCount === 1 ? '' : 's'})`,
+    description: `Actions configured in ${loaded.file} (${mcpCount} MCP server${mcpCount === 1 ? '' : 's'}, ${openApiCount} OpenAPI document${openApiCount === 1 ? '' : 's'})`,
     create: () => createConfigEnvironment(loaded, options),
   };
 }

@@ -74,6 +74,13 @@ describe('loadConfig', () => {
     expect((await configError()).message).toMatch(/mcpServers\.my server.*letters, digits/);
   });
 
+  it('takes the model section from src/models, and reports a bad model spec at "model"', async () => {
+    write('arbor.config.json', { model: 'ollama:qwen2.5' });
+    expect((await loadConfig({ cwd: dir }))?.config.model).toBe('ollama:qwen2.5');
+    write('arbor.config.json', { model: 'nonsense-provider:x' });
+    expect((await configError()).message).toMatch(/arbor\.config\.json: model: /);
+  });
+
   it('reports invalid JSON with its line and column', async () => {
     write('arbor.config.json', '{\n  "mcpServers": {,\n}');
     const error = await configError();

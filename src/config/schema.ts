@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { masksConfigSchema, policyConfigSchema, stagesConfigSchema } from '../guards/config-schema.js';
 import { MCP_SERVER_NAME, mcpServerConfigSchema } from '../mcp/server-config.js';
+import { modelEntrySchema } from '../models/model-spec.js';
 import { openApiSourceSchema } from './openapi-section.js';
 
 const sourceName = z.string().regex(MCP_SERVER_NAME, 'use letters, digits, "_" and "-" (it prefixes action names)');
@@ -19,6 +20,8 @@ export const configSections = {
   mcpServers: z.record(sourceName, mcpServerConfigSchema).optional(),
   /** OpenAPI 3 documents whose operations become actions, keyed by name. */
   openapi: z.record(sourceName, openApiSourceSchema).optional(),
+  /** The model planners' LLM policy uses: a spec string or settings (src/models); --model and ARBOR_MODEL win. */
+  model: modelEntrySchema.optional(),
   /** The process's stages: the actions allowed in each and the transitions successful actions cause. */
   stages: stagesConfigSchema.optional(),
   /** Valid argument values by action name pattern and argument path (ids in the state, paths under a root, command grammars). */

@@ -49,3 +49,7 @@ export { ModelTimeoutError } from './model-timeout-error.js';
 export { ModelUnreachableError } from './model-unreachable-error.js';
 export { TruncatedResponseError } from './truncated-response-error.js';
 export { UnknownToolError } from './unknown-tool-error.js';
+export { EmbeddingModelRequiredError } from './embedding-model-required-error.js';
+export { HttpStatusError } from './http-status-error.js';
+export { InvalidPairsError } from './invalid-pairs-error.js';
+export { OpenApiDocumentError } from './openapi-document-error.js';

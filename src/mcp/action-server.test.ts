@@ -57,7 +57,25 @@ describe('an action space served over streamable HTTP', () => {
     try {
       expect(space.size).toBe(1280);
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['describe_action', 'run_action']);
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['describe_action', 'run_action', 'search_actions']);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('finds the right action among 1,280 with the retrieval ToolIndex', async () => {
+    const client = await connect();
+    try {
+      const search = async (query: string, k?: number) =>
+        structured(await client.callTool({ name: 'search_actions', arguments: { query, ...(k === undefined ? {} : { k }) } })) as { results: { name: string; effect: string; source: string }[]; notes?: string[] };
+      const found = await search('permanently delete a webhook in Stripe', 5);
+      expect(found.results).toHaveLength(5);
+      expect(found.results[0]).toMatchObject({ name: 'stripe_delete_webhook', effect: 'irreversible', source: 'typescript' });
+      expect((await search('export every Zendesk comment to CSV')).results[0]?.name).toBe('zendesk_export_comment');
+      expect((await search('archive a Trello attachment')).results[0]?.name).toBe('trello_archive_attachment');
+      expect((await search('xyzzy plugh')).results).toEqual([]);
+      const tooMany = (await client.callTool({ name: 'search_actions', arguments: { query: 'stripe', k: 500 } })) as CallToolResult;
+      expect(tooMany.isError).toBe(true);
     } finally {
       await client.close();
     }
@@ -92,9 +110,13 @@ describe('an action space served over streamable HTTP', () => {
       expect(refused.isError).toBe(true);
       expect(JSON.stringify(refused.content)).toMatch(/ARBOR_APPROVAL_REQUIRED.*restart it with --yes, or use a client that supports elicitation/);
       expect(deleted).toEqual([]);
+      expect((await store.getRun(runId))?.status).toBe('running');
+      // Ending the session (HTTP DELETE) ends its run.
+      await (client.transport as StreamableHTTPClientTransport).terminateSession();
     } finally {
       await client.close();
     }
+    await expect.poll(async () => (await store.getRun(runId))?.status).toBe('succeeded');
     const run = await store.getRun(runId);
     expect(run).toMatchObject({ environment: 'catalog', metadata: { via: 'serve-mcp', client: { name: 'test-client' } } });
     expect((await store.listSteps(runId)).map((step) => [step.action, step.effect, step.status])).toEqual([

@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ActionSpace } from '../actions/index.js';
@@ -6,16 +7,17 @@ import { approveAll, Executor, type ApprovalPolicy, type Guard, type Run } from 
 import { ArborError } from '../errors/index.js';
 import type { JsonObject } from '../internal/json.js';
 import type { Store } from '../provenance/index.js';
+import { ToolIndex } from '../retrieval/index.js';
 import { VERSION } from '../version.js';
 
-/** One search result: an action name and its relevance (higher is better). */
-export interface ActionSearchHit {
-  name: string;
-  score: number;
+/**
+ * What `search_actions` needs from an index: the retrieval `ToolIndex` is one (lexical BM25F, or hybrid
+ * with an embedding model). Results are ranked best first; `notes` tell the client what to know (for
+ * example that retrieval is lexical only).
+ */
+export interface ActionSearchIndex {
+  search(query: string, options: { k: number; signal?: AbortSignal }): Promise<{ hits: readonly { name: string; score: number }[]; notes?: readonly string[] }>;
 }
-
-/** Ranks the action space for a query; served by the retrieval ToolIndex. */
-export type ActionSearch = (query: string, k: number) => ActionSearchHit[] | Promise<ActionSearchHit[]>;
 
 /** How irreversible calls made through `run_action` get approved. */
 export type ServeApproval =
@@ -30,8 +32,11 @@ export interface ArborMcpServerOptions {
   actions: ActionSpace;
   /** Where `run_action` calls are recorded: one run per client session. */
   store: Store;
-  /** Ranks actions for `search_actions` (the retrieval ToolIndex). Without it, the tool is not offered. */
-  search?: ActionSearch;
+  /**
+   * The index `search_actions` ranks with. Default: a new lexical `ToolIndex` over `actions` for this
+   * server; pass one to share it between sessions (the serve functions do) or to add an embedding model.
+   */
+  index?: ActionSearchIndex;
   /** Recorded with the session's run so it can be replayed by name. */
   environment?: { name: string; observe?: () => unknown };
   approval?: ServeApproval;
@@ -50,10 +55,12 @@ const EFFECT_NOTE = 'Effects: read (no side effect), write (changes state), irre
  * so a client with a small context reaches thousands of actions: search, describe, run (recorded), and
  * plan once a planner is wired. Build one per client session (the SDK binds a server to one transport).
  */
-export function createArborMcpServer(options: ArborMcpServerOptions): McpServer {
+export function createArborMcpServer(options: ArborMcpServerOptions): ArborMcpServer {
   const server = new McpServer({ name: options.name ?? 'arbor', version: VERSION }, { capabilities: { tools: {} } });
   const maxResults = options.maxResults ?? 50;
   const { actions } = options;
+  const ownIndex = options.index === undefined ? new ToolIndex({ actions }) : undefined;
+  const index: ActionSearchIndex = options.index ?? (ownIndex as ToolIndex);
   let run: Promise<Run> | undefined;
 
   const approval: ApprovalPolicy =
@@ -91,28 +98,32 @@ export function createArborMcpServer(options: ArborMcpServerOptions): McpServer 
     })();
     return run;
   };
-  const previousOnClose = server.server.onclose;
+  let ended: Promise<void> | undefined;
+  const endRun = (): Promise<void> => {
+    ended ??= run === undefined ? Promise.resolve() : run.then((open) => open.end('succeeded')).then(() => undefined, () => undefined);
+    return ended;
+  };
+  // The client went away (stdin closed, session deleted): the session's run is over.
   server.server.onclose = () => {
-    previousOnClose?.();
-    void run?.then((open) => open.end('succeeded')).catch(() => undefined);
+    void endRun();
+    ownIndex?.close();
   };
 
-  const search = options.search;
-  if (search !== undefined) server.registerTool(
+  server.registerTool(
     'search_actions',
     {
       title: 'Search actions',
-      description: `Find the actions relevant to what you want to do, among ${actions.size > 0 ? 'the' : 'all'} actions this server offers. Returns names, effects and one-line descriptions, best first; then call describe_action for the arguments and run_action to run one.`,
+      description: `Find the actions relevant to what you want to do among the ${actions.size} actions this server offers. Returns names, effects and one-line descriptions, best first; then call describe_action for the arguments and run_action to run one.`,
       inputSchema: { query: z.string().min(1).describe('What you want to do, in words'), k: z.number().int().min(1).max(maxResults).optional().describe(`How many results (default 10, at most ${maxResults})`) },
       annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async ({ query, k }) => {
-      const hits = await search(query, k ?? 10);
+    async ({ query, k }, extra) => {
+      const { hits, notes = [] } = await index.search(query, { k: k ?? 10, signal: extra.signal });
       const results = hits.flatMap((hit) => {
         const action = actions.find(hit.name);
         return action === undefined ? [] : [{ name: action.name, effect: action.effect, description: firstLine(action.description), source: action.source.kind + (action.source.name ? `:${action.source.name}` : ''), score: round(hit.score) }];
       });
-      return structured({ query, results }, results.map((result) => `${result.name} [${result.effect}] ${result.description}`).join('\n') || 'No matching action.');
+      return structured({ query, results, ...(notes.length > 0 ? { notes: [...notes] } : {}) }, results.map((result) => `${result.name} [${result.effect}] ${result.description}`).join('\n') || 'No matching action; try other words.');
     },
   );
 
@@ -152,7 +163,23 @@ export function createArborMcpServer(options: ArborMcpServerOptions): McpServer 
     },
   );
 
-  return server;
+  return {
+    mcp: server,
+    connect: (transport) => server.connect(transport),
+    close: async () => {
+      await server.close();
+      await endRun();
+      ownIndex?.close();
+    },
+  };
+}
+
+/** A served session: the SDK server, and a close that also ends the session's recorded run. */
+export interface ArborMcpServer {
+  readonly mcp: McpServer;
+  connect(transport: Transport): Promise<void>;
+  /** Disconnects and ends the session's run (status `succeeded`). */
+  close(): Promise<void>;
 }
 
 function structured(value: JsonObject, text: string): CallToolResult {

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ArborError, McpConnectionError, McpToolError } from '../errors/index.js';
@@ -72,12 +72,11 @@ export class McpServerConnection {
 
   /** The server's tools, following `nextCursor` until the last page. */
   async listTools(): Promise<Tool[]> {
-    const client = await this.#ensureClient();
     const tools: Tool[] = [];
     const seenCursors = new Set<string>();
     let cursor: string | undefined;
     do {
-      const page = await this.#guard(() => client.listTools(cursor === undefined ? {} : { cursor }, { timeout: this.#connectTimeout() }), 'listing tools');
+      const page = await this.#guard((client) => client.listTools(cursor === undefined ? {} : { cursor }, { timeout: this.#connectTimeout() }), 'listing tools');
       tools.push(...page.tools);
       cursor = page.nextCursor;
       if (cursor !== undefined) {
@@ -91,7 +90,6 @@ export class McpServerConnection {
 
   /** Calls a tool. A result with `isError` throws McpToolError; a lost connection throws McpConnectionError. */
   async callTool(tool: string, args: Record<string, unknown>, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<McpToolOutput> {
-    const client = await this.#ensureClient();
     const controller = new AbortController();
     const forward = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) forward();
@@ -100,7 +98,7 @@ export class McpServerConnection {
     let result: CallToolResult;
     try {
       result = (await this.#guard(
-        () => client.callTool({ name: tool, arguments: args }, undefined, { signal: controller.signal, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) }),
+        (client) => client.callTool({ name: tool, arguments: args }, undefined, { signal: controller.signal, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) }),
         `calling tool "${tool}"`,
       )) as CallToolResult;
     } catch (error) {
@@ -153,7 +151,7 @@ export class McpServerConnection {
       // Over HTTP a dead server does not close anything: the SDK retries the event stream and the pending
       // request would wait for its timeout. Once it gives up on reaching the server, fail the calls now.
       if (this.#client === client && /Failed to reconnect SSE stream|Maximum reconnection attempts/i.test(error.message)) {
-        this.#client = undefined;
+        this.#drop(client);
         this.#abortInflight(new McpConnectionError(this.name, `the connection was lost (${error.message}); the outcome of the call is unknown`, {
           cause: error,
           hint: 'The server went away. The next call starts a new connection.',
@@ -202,18 +200,31 @@ export class McpServerConnection {
     return transport;
   }
 
-  async #guard<T>(operation: () => Promise<T>, doing: string): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      throw this.#translate(error, doing);
+  async #guard<T>(operation: (client: Client) => Promise<T>, doing: string): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.#ensureClient();
+      try {
+        return await operation(client);
+      } catch (error) {
+        const translated = this.#translate(error, doing, client);
+        if (translated instanceof SessionExpired && attempt === 1) continue;
+        throw translated instanceof SessionExpired
+          ? new McpConnectionError(this.name, `the server forgot the session twice while ${doing}`, { cause: translated.cause, data: this.#target() })
+          : translated;
+      }
     }
   }
 
-  #translate(error: unknown, doing: string): unknown {
+  #translate(error: unknown, doing: string, client: Client): unknown {
     if (ArborError.isInstance(error)) return error;
+    if (error instanceof StreamableHTTPError && error.code === 404) {
+      // The server forgot the session (it restarted): the request never ran, so starting a new session
+      // and sending it again is safe, as the specification tells clients to do.
+      this.#drop(client);
+      return new SessionExpired(error);
+    }
     if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-      this.#client = undefined;
+      this.#drop(client);
       return new McpConnectionError(this.name, `the connection closed while ${doing}; the outcome is unknown`, {
         cause: error,
         hint: 'The server process exited or the endpoint went away. The next call starts a new connection.',
@@ -230,10 +241,17 @@ export class McpServerConnection {
     if (error instanceof McpError) return error;
     // Transport failures (spawn errors, refused HTTP connections) arrive as plain errors.
     if (error instanceof Error && /not connected|fetch failed|ECONNREFUSED|ECONNRESET|EPIPE|socket|terminated/i.test(`${error.message} ${messageOf(error.cause)}`)) {
-      this.#client = undefined;
+      this.#drop(client);
       return new McpConnectionError(this.name, `the connection failed while ${doing}: ${messageOf(error)}`, { cause: error, data: { stderr: this.stderrTail, ...this.#target() } });
     }
     return error;
+  }
+
+  /** Forgets a client whose connection is gone, so the next call connects afresh. */
+  #drop(client: Client | undefined): void {
+    if (client === undefined || this.#client !== client) return;
+    this.#client = undefined;
+    void client.close().catch(() => undefined);
   }
 
   #abortInflight(reason: McpConnectionError): void {
@@ -260,4 +278,11 @@ function errorText(content: unknown[]): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Internal marker: the HTTP server answered 404 for our session id. */
+class SessionExpired extends Error {
+  constructor(cause: unknown) {
+    super('session expired', { cause });
+  }
 }

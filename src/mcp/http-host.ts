@@ -20,7 +20,13 @@ export interface HostMcpOverHttpOptions {
   host?: string;
   /** Default `/mcp`. */
   path?: string;
-  /** Heard when a session ends (the client sent DELETE, or the host closed). */
+  /**
+   * Ends sessions that sent no request for this long (clients that vanish without a DELETE would otherwise
+   * hold a session and its run open forever). A client coming back gets 404 and starts a new session.
+   * Default 30 minutes; 0 disables.
+   */
+  sessionIdleTimeoutMs?: number;
+  /** Heard when a session ends (the client sent DELETE, it idled out, or the host closed). */
   onSessionClosed?: (sessionId: string) => void;
 }
 
@@ -43,14 +49,18 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<McpHttpHost> {
   const path = options.path ?? '/mcp';
   const host = options.host ?? '127.0.0.1';
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: ConnectableMcpServer }>();
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; server: ConnectableMcpServer; lastSeen: number }>();
+  const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
+  const closings = new Set<Promise<void>>();
   let port = 0;
 
   const endSession = (sessionId: string) => {
     const session = sessions.get(sessionId);
     if (session === undefined) return;
     sessions.delete(sessionId);
-    void session.server.close().catch(() => undefined);
+    const closing = session.server.close().catch(() => undefined);
+    closings.add(closing);
+    void closing.finally(() => closings.delete(closing));
     options.onSessionClosed?.(sessionId);
   };
 
@@ -66,6 +76,7 @@ export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<
       const session = sessions.get(sessionId);
       // 404 tells a client (per the specification) that its session is gone and it must start a new one.
       if (session === undefined) return reply(response, 404, 'Session not found', -32001);
+      session.lastSeen = Date.now();
       return session.transport.handleRequest(request, response, body);
     }
     if (request.method !== 'POST' || !isInitializeRequest(body)) {
@@ -75,7 +86,7 @@ export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, server });
+        sessions.set(id, { transport, server, lastSeen: Date.now() });
       },
       onsessionclosed: (id) => endSession(id),
       ...(loopback ? { enableDnsRebindingProtection: true, allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`] } : {}),
@@ -102,6 +113,13 @@ export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<
     });
   });
   port = (httpServer.address() as AddressInfo).port;
+  const sweeper =
+    idleTimeoutMs > 0
+      ? setInterval(() => {
+          const now = Date.now();
+          for (const [id, session] of sessions) if (now - session.lastSeen > idleTimeoutMs) endSession(id);
+        }, Math.max(10, Math.min(idleTimeoutMs / 2, 60_000))).unref()
+      : undefined;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}${path}`,
@@ -110,7 +128,9 @@ export async function hostMcpOverHttp(options: HostMcpOverHttpOptions): Promise<
       return sessions.size;
     },
     close: async () => {
+      if (sweeper !== undefined) clearInterval(sweeper);
       for (const id of [...sessions.keys()]) endSession(id);
+      await Promise.all([...closings]);
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },

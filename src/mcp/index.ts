@@ -14,6 +14,6 @@ export {
 } from './server-config.js';
 export { actionNameFor, effectFromAnnotations, toolToAction, type McpToolOutput } from './tool-action.js';
 export { McpToolSource, type McpToolsChange, type McpToolSourceOptions } from './tool-source.js';
-export { createArborMcpServer, type ActionSearch, type ActionSearchHit, type ArborMcpServerOptions, type ServeApproval } from './action-server.js';
+export { createArborMcpServer, type ActionSearchIndex, type ArborMcpServer, type ArborMcpServerOptions, type ServeApproval } from './action-server.js';
 export { hostMcpOverHttp, type ConnectableMcpServer, type HostMcpOverHttpOptions, type McpHttpHost } from './http-host.js';
 export { serveActionsOverHttp, serveActionsOverStdio } from './serve.js';

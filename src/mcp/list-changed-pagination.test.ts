@@ -109,3 +109,31 @@ describe('a server that paginates tools/list', () => {
     }
   });
 });
+
+describe('a streamable HTTP server that forgets a session', () => {
+  it('starts a new session transparently when the server answers 404 for the old one', async () => {
+    const host = await hostMcpOverHttp({
+      sessionIdleTimeoutMs: 300,
+      createServer: () => {
+        const server = new McpServer({ name: 'forgetful', version: '1.0.0' });
+        server.registerTool('ping', { description: 'Answers pong', inputSchema: {} }, () => ({ content: [{ type: 'text', text: 'pong' }] }));
+        return server;
+      },
+    });
+    const source = await McpToolSource.connect('forgetful', { url: host.url });
+    try {
+      const space = new ActionSpace();
+      source.attach(space);
+      const run = await new Executor({ store, actions: space }).startRun();
+      expect((await run.execute('forgetful.ping', {})).ok).toBe(true);
+      await expect.poll(() => host.sessions, { interval: 50 }).toBe(0);
+      const again = await run.execute('forgetful.ping', {});
+      expect(again.error).toBeNull();
+      expect(source.connection.connectionCount).toBeGreaterThanOrEqual(2);
+      expect((await store.listSteps(run.id)).map((step) => step.status)).toEqual(['ok', 'ok']);
+    } finally {
+      await source.close();
+      await host.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createArborMcpServer, type ArborMcpServerOptions } from './action-server.js';
+import { ToolIndex } from '../retrieval/index.js';
 import { hostMcpOverHttp, type McpHttpHost } from './http-host.js';
 
 /**
@@ -19,8 +20,29 @@ export async function serveActionsOverStdio(options: ArborMcpServerOptions): Pro
   await server.close();
 }
 
-/** Serves an action space over streamable HTTP, one recorded run per client session. */
-export async function serveActionsOverHttp(options: ArborMcpServerOptions & { port?: number; host?: string }): Promise<McpHttpHost> {
-  const { port, host, ...serverOptions } = options;
-  return hostMcpOverHttp({ createServer: () => createArborMcpServer(serverOptions), ...(port === undefined ? {} : { port }), ...(host === undefined ? {} : { host }) });
+/**
+ * Serves an action space over streamable HTTP, one recorded run per client session. Sessions share one
+ * ToolIndex (built here unless `index` is given), which follows the action space as it changes.
+ */
+export async function serveActionsOverHttp(options: ArborMcpServerOptions & { port?: number; host?: string; sessionIdleTimeoutMs?: number }): Promise<McpHttpHost> {
+  const { port, host, sessionIdleTimeoutMs, ...serverOptions } = options;
+  const ownIndex = serverOptions.index === undefined ? new ToolIndex({ actions: serverOptions.actions }) : undefined;
+  const shared = { ...serverOptions, index: serverOptions.index ?? (ownIndex as ToolIndex) };
+  const hosted = await hostMcpOverHttp({
+    createServer: () => createArborMcpServer(shared),
+    ...(port === undefined ? {} : { port }),
+    ...(host === undefined ? {} : { host }),
+    ...(sessionIdleTimeoutMs === undefined ? {} : { sessionIdleTimeoutMs }),
+  });
+  return {
+    url: hosted.url,
+    port: hosted.port,
+    get sessions() {
+      return hosted.sessions;
+    },
+    close: async () => {
+      await hosted.close();
+      ownIndex?.close();
+    },
+  };
 }

@@ -1,7 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ActionSpace, AnyAction } from '../actions/index.js';
 import { ArborError } from '../errors/index.js';
-import { hashJson } from '../provenance/index.js';
 import { McpServerConnection, type McpConnectionOptions } from './connection.js';
 import type { McpServerConfig } from './server-config.js';
 import { isToolIncluded, toolToAction } from './tool-action.js';
@@ -143,7 +142,8 @@ export class McpToolSource {
     const change: McpToolsChange = { added: [], removed: [], changed: [] };
     for (const tool of tools) {
       if (!isToolIncluded(tool.name, config)) continue;
-      const hash = hashJson(tool as unknown).hash;
+      // Change detection only: one server lists its tools with a stable key order.
+      const hash = JSON.stringify(tool);
       const previous = this.#entries.get(tool.name);
       if (previous !== undefined && previous.hash === hash) {
         next.set(tool.name, previous);
