@@ -15,6 +15,10 @@ export interface ActionSource {
   kind: 'typescript' | 'environment' | 'mcp' | 'openapi' | 'generated' | (string & {});
   /** The server, document, environment or run the action came from. */
   name?: string;
+  /** The version of the action within its source (generated actions are versioned). */
+  version?: string;
+  /** Where a generated action was made: the run, and the step in which its code ran successfully. */
+  origin?: { runId: string; stepId?: string };
 }
 
 /** The outcome of a precondition check: `true` holds; `false` or `{ ok: false }` blocks the action. */

@@ -4,12 +4,13 @@ import type { Benchmark } from './benchmark.js';
 import { mcpBenchmark } from './mcp.js';
 import { plannersBenchmark } from './planners.js';
 import { recordingBenchmark } from './recording.js';
+import { sandboxBenchmark } from './sandbox.js';
 
 /**
  * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
-const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, mcpBenchmark];
+const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, mcpBenchmark, sandboxBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

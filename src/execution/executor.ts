@@ -256,6 +256,9 @@ export class Run {
       this.#replayBySeq === undefined ? undefined : (recorded?.nondeterminism ?? []),
     );
     const metadata: JsonObject = { ...options.metadata };
+    // Record where the action came from unless it is plain TypeScript: the MCP server, the document, or
+    // for a generated action the version and the run that created it.
+    if (action.source.kind !== 'typescript') metadata.source = JSON.parse(JSON.stringify(action.source)) as JsonObject;
     const inputHashed = hashInput(rawInput);
     let intentWritten = false;
     executor.options.onEvent?.({ type: 'step-start', runId: this.id, stepId, seq, action: action.name, depth });

@@ -47,7 +47,8 @@ const attempts: Attempt[] = [
       "return found.call('charge_payment', '{}', '');",
     ].join('\n'),
     expect: 'ARBOR_CODE_RUNTIME',
-    check: (r) => expect(r.error?.data).toMatchObject({ errorName: 'TypeError', line: 3 }),
+    // The only object that looks like a bridge is `tools`, whose every property is a gated tool call.
+    check: (r) => expect(r.error?.data).toMatchObject({ errorName: 'ToolError', line: 3, tool: { name: 'call', code: 'ARBOR_NO_SUCH_ACTION' } }),
   },
   { name: 'reaching a host object by its likely name', code: "return globalThis.host.print('x') ?? globalThis.__arbor.call('x');", expect: 'ARBOR_CODE_RUNTIME' },
   {

@@ -1,5 +1,7 @@
 export { DEFAULT_SANDBOX_LIMITS, resolveLimits, type SandboxLimits } from './limits.js';
 export {
+  MAX_GLOBAL_TOOLS,
+  MAX_LISTED_TOOLS,
   Sandbox,
   sharedSandbox,
   type CodePosition,

@@ -39,6 +39,19 @@ describe('Sandbox', () => {
     expect(await value('return typeof globalThis["orders.lookup"]')).toBe('undefined');
   });
 
+  it('reaches any tool of a huge space by name without listing them all in every run', async () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `api.op_${i}`);
+    const started = performance.now();
+    const outcome = await sandbox.run('return [Object.keys(tools).length, (await tools["api.op_19999"]({ n: 1 })).name, typeof api_op_1];', {
+      tools: names,
+      callTool: async (name) => ({ name }),
+    });
+    expect(outcome).toMatchObject({ ok: true, value: [0, 'api.op_19999', 'undefined'] });
+    expect(performance.now() - started).toBeLessThan(5000);
+    // A small space is listed, and its identifier names are plain globals too.
+    expect(await value('return [Object.keys(tools), "fast" in tools, "nope" in tools, typeof slow]')).toEqual([['slow', 'fast', 'fail', 'orders.lookup'], true, false, 'function']);
+  });
+
   it('runs tool calls one at a time in the order the code made them, whatever order they would settle in', async () => {
     const calls: string[] = [];
     const code = `

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
@@ -38,7 +39,11 @@ export interface SandboxClock {
 }
 
 export interface SandboxRunOptions {
-  /** Tool names the guest sees in `tools` (and as globals when they are identifiers). */
+  /**
+   * Tool names the guest sees in `tools`, and as plain globals (identifiers only) when there are at most
+   * MAX_GLOBAL_TOOLS. Beyond MAX_LISTED_TOOLS they are not listed at all: `tools.<name>` and
+   * `callTool(name)` still reach any of them.
+   */
   tools?: readonly string[];
   /**
    * Performs a tool call for the guest. Calls arrive one at a time, in the order the guest made them.
@@ -93,7 +98,8 @@ export interface SandboxOptions {
 }
 
 interface WorkerSlot {
-  worker: Worker;
+  /** Undefined until the engine is compiled and the thread started. */
+  worker: Worker | undefined;
   /** The hard ceiling of the worker's WebAssembly memory; a run needs one that fits its memory limit. */
   wasmMemoryBytes: number;
   ready: Promise<void>;
@@ -145,7 +151,7 @@ export class Sandbox {
   async close(): Promise<void> {
     this.#closed = true;
     const slots = this.#slots.splice(0);
-    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(slots.map((slot) => slot.worker?.terminate()));
   }
 
   async #runOn(slot: WorkerSlot, code: string, options: SandboxRunOptions, limits: SandboxLimits): Promise<SandboxOutcome> {
@@ -221,7 +227,7 @@ export class Sandbox {
             void this.#performCall(message.tool, message.inputJson, { line: message.line, column: message.column }, options).then((reply) => {
               call.ok = reply.ok;
               if (!reply.ok && reply.error !== undefined) call.code = reply.error.code;
-              if (!finished) slot.worker.postMessage({ ...reply, type: 'tool-result', runId, callId: message.callId } satisfies ToolResultMessage);
+              if (!finished) slot.worker?.postMessage({ ...reply, type: 'tool-result', runId, callId: message.callId } satisfies ToolResultMessage);
             });
             return;
           }
@@ -248,18 +254,20 @@ export class Sandbox {
       void slot.ready.then(
         () => {
           if (finished) return;
-          slot.worker.postMessage({
+          slot.worker?.postMessage({
             type: 'run',
             runId,
             code,
             entry: entryJson === undefined ? { kind: 'script' } : { kind: 'function', inputJson: entryJson },
-            tools: (options.tools ?? []).map((name) => ({ name, global: globalNameFor(name) })),
+            // Beyond this many, names are not shipped into every run: `tools.<name>` still resolves any of them.
+            tools: listTools(options.tools ?? []),
             limits,
             deadline: Date.now() + limits.timeMs,
             syncBuffer,
           });
         },
-        (error: unknown) => kill(new SandboxCrashedError('the worker thread did not start', { cause: error, data: { reason: String(error) } })),
+        (error: unknown) =>
+          kill(ArborError.isInstance(error) ? error : new SandboxCrashedError('the worker thread did not start', { cause: error, data: { reason: String(error) } })),
       );
     });
   }
@@ -308,7 +316,7 @@ export class Sandbox {
   #claim(slot: WorkerSlot): WorkerSlot {
     slot.busy = true;
     // Keep the process alive while a run is in progress; an idle pool must not.
-    slot.worker.ref();
+    slot.worker?.ref();
     return slot;
   }
 
@@ -329,43 +337,53 @@ export class Sandbox {
       this.#retire(slot);
       return;
     }
-    slot.worker.unref();
+    slot.worker?.unref();
   }
 
   #spawn(wasmMemoryBytes: number): WorkerSlot {
-    const worker = new Worker(workerEntry(), {
-      workerData: { wasmMemoryBytes },
+    const slot: WorkerSlot = { worker: undefined as unknown as Worker, wasmMemoryBytes, busy: false, ready: Promise.resolve() };
+    // Compiled once per process and handed to each worker, so replacing a killed worker is cheap.
+    const started = compiledEngine().then((wasmModule) => {
+      const worker = new Worker(workerEntry(), {
+        workerData: { wasmMemoryBytes, wasmModule },
       // A deeper native stack than the main thread's, so QuickJS's own stack limit trips first.
-      resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 256 },
-      stdout: false,
-      stderr: false,
+        resourceLimits: { stackSizeMb: 8, maxOldGenerationSizeMb: 256 },
+        stdout: false,
+        stderr: false,
+      });
+      slot.worker = worker;
+      if (!slot.busy) worker.unref();
+      worker.on('message', (message: WorkerToHost) => slot.onMessage?.(message));
+      worker.on('error', (error) => slot.onExit?.(`error: ${error.message}`));
+      worker.on('exit', (code) => {
+        this.#forget(slot);
+        slot.onExit?.(`exit code ${code}`);
+      });
+      if (this.#closed || !this.#slots.includes(slot)) void worker.terminate();
+      return worker;
     });
-    const slot: WorkerSlot = { worker, wasmMemoryBytes, busy: false, ready: Promise.resolve() };
-    slot.ready = new Promise<void>((resolve, reject) => {
-      const onReady = (message: WorkerToHost) => {
-        if (message.type === 'ready') {
-          worker.off('message', onReady);
-          resolve();
-        }
-      };
-      worker.on('message', onReady);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`exit code ${code}`)));
-    });
+    slot.ready = started.then(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          const onReady = (message: WorkerToHost) => {
+            if (message.type === 'ready') {
+              worker.off('message', onReady);
+              resolve();
+            }
+          };
+          worker.on('message', onReady);
+          worker.once('error', reject);
+          worker.once('exit', (code) => reject(new Error(`exit code ${code}`)));
+        }),
+    );
     slot.ready.catch(() => undefined);
-    worker.on('message', (message: WorkerToHost) => slot.onMessage?.(message));
-    worker.on('error', (error) => slot.onExit?.(`error: ${error.message}`));
-    worker.on('exit', (code) => {
-      this.#forget(slot);
-      slot.onExit?.(`exit code ${code}`);
-    });
     this.#slots.push(slot);
     return slot;
   }
 
   #retire(slot: WorkerSlot): void {
     this.#forget(slot);
-    void slot.worker.terminate();
+    void slot.worker?.terminate();
   }
 
   #forget(slot: WorkerSlot): void {
@@ -389,6 +407,17 @@ const WASM_PAGE = 64 * 1024;
 function wasmMemoryFor(limits: SandboxLimits): number {
   const bytes = Math.min(limits.memoryBytes + WASM_OVERHEAD_BYTES, 2 * 1024 * 1024 * 1024);
   return Math.ceil(bytes / WASM_PAGE) * WASM_PAGE;
+}
+
+/** Tools listed in the guest (`Object.keys(tools)`, `'name' in tools`) up to this many; more resolve on use only. */
+export const MAX_LISTED_TOOLS = 1000;
+/** Tools also defined as plain globals up to this many (each costs QuickJS ~50 µs per run). */
+export const MAX_GLOBAL_TOOLS = 100;
+
+function listTools(names: readonly string[]): { name: string; global: string | null }[] {
+  if (names.length > MAX_LISTED_TOOLS) return [];
+  const globals = names.length <= MAX_GLOBAL_TOOLS;
+  return names.map((name) => ({ name, global: globals ? globalNameFor(name) : null }));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -430,6 +459,20 @@ function toError(failure: GuestFailure, codeLines: number, stdout: string[]): Ar
     case 'host':
       return new SandboxCrashedError(failure.detail, { data });
   }
+}
+
+// The project compiles without the DOM library, which is where TypeScript declares WebAssembly.
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<object> };
+
+let engine: Promise<object> | undefined;
+
+/** QuickJS's WebAssembly, compiled once per process (workers receive the compiled module). */
+function compiledEngine(): Promise<object> {
+  engine ??= readFile(fileURLToPath(import.meta.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'))).then((bytes) => WebAssembly.compile(bytes));
+  engine.catch(() => {
+    engine = undefined;
+  });
+  return engine;
 }
 
 /**

@@ -10,11 +10,12 @@
  * Returns `{ settle, fireTimer }` for the worker.
  */
 export const PRELUDE_SOURCE = String.raw`
-(function (host, toolList, codeFile) {
+(function (host, toolListJson, codeFile) {
   'use strict';
   const G = globalThis;
   const stringify = JSON.stringify;
   const parse = JSON.parse;
+  const toolList = parse(toolListJson);
   const apply = Reflect.apply;
   const defineProperty = Object.defineProperty;
   const freeze = Object.freeze;
@@ -64,17 +65,37 @@ export const PRELUDE_SOURCE = String.raw`
     ]);
   }
 
-  const tools = create(null);
+  // tools.<name> resolves any name when used (the host checks it), so a space of 88,000 actions costs
+  // nothing here; names are listed (for Object.keys and globals) only when the host sent the list.
+  const listed = create(null);
+  const made = create(null);
+  const toolFor = (name) => {
+    let fn = made[name];
+    if (fn === undefined) {
+      fn = (input) => callTool(name, input);
+      defineProperty(fn, 'name', { value: name });
+      made[name] = fn;
+    }
+    return fn;
+  };
   for (let i = 0; i < toolList.length; i++) {
     const entry = toolList[i];
-    const fn = (input) => callTool(entry.name, input);
-    defineProperty(fn, 'name', { value: entry.name });
-    tools[entry.name] = fn;
+    listed[entry.name] = true;
     if (entry.global !== null && !hasOwn.call(G, entry.global)) {
-      defineProperty(G, entry.global, { value: fn, writable: true, configurable: true, enumerable: false });
+      defineProperty(G, entry.global, { value: toolFor(entry.name), writable: true, configurable: true, enumerable: false });
     }
   }
-  freeze(tools);
+  const tools = new Proxy(create(null), {
+    get: (_, name) => (typeof name === 'string' && name !== 'then' ? toolFor(name) : undefined),
+    has: (_, name) => typeof name === 'string' && (toolList.length === 0 || listed[name] === true),
+    ownKeys: () => Object.keys(listed),
+    getOwnPropertyDescriptor: (_, name) =>
+      typeof name === 'string' && listed[name] === true ? { value: toolFor(name), writable: false, enumerable: true, configurable: true } : undefined,
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+    setPrototypeOf: () => false,
+  });
   defineProperty(G, 'tools', { value: tools, writable: false, configurable: false, enumerable: false });
   defineProperty(G, 'callTool', { value: callTool, writable: false, configurable: false, enumerable: false });
   defineProperty(G, 'ToolError', { value: ToolError, writable: true, configurable: true, enumerable: false });

@@ -15,12 +15,12 @@ const WASM_PAGE = 64 * 1024;
 
 // The project compiles without the DOM library, which is where TypeScript declares WebAssembly.
 declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer } };
-const { wasmMemoryBytes } = workerData as { wasmMemoryBytes: number };
+const { wasmMemoryBytes, wasmModule } = workerData as { wasmMemoryBytes: number; wasmModule: object };
 
 // QuickJS's memory limit does not add up large strings and typed arrays (quickjs-emscripten #271), so the
 // engine's whole linear memory gets a hard ceiling too: past it, allocations fail as out of memory.
 const wasmMemory = new WebAssembly.Memory({ initial: 256, maximum: Math.ceil(wasmMemoryBytes / WASM_PAGE) });
-const module = await newQuickJSWASMModuleFromVariant(newVariant(await loadVariant(), { wasmMemory }));
+const module = await newQuickJSWASMModuleFromVariant(newVariant(await loadVariant(), { wasmMemory, wasmModule }));
 let current: GuestRun | undefined;
 const post = (message: WorkerToHost) => port.postMessage(message);
 
