@@ -27,6 +27,10 @@ export interface ActionDescriptor {
   idempotent: boolean;
   stages?: string[];
   preconditions: string[];
+  /** Names of the postconditions, when the action has any. */
+  postconditions?: string[];
+  /** What each masked argument accepts, by argument path, when the action declares masks. */
+  masks?: Record<string, string>;
   inputSchema: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
 }
@@ -142,6 +146,10 @@ export function describeAction(action: AnyAction): ActionDescriptor {
     idempotent: action.idempotent,
     ...(action.stages === undefined ? {} : { stages: [...action.stages] }),
     preconditions: action.preconditions.map((precondition) => precondition.name),
+    ...(action.postconditions.length === 0 ? {} : { postconditions: action.postconditions.map((postcondition) => postcondition.name) }),
+    ...(Object.keys(action.masks).length === 0
+      ? {}
+      : { masks: Object.fromEntries(Object.entries(action.masks).map(([path, mask]) => [path, mask.description])) }),
     inputSchema: inputJsonSchemaOf(action),
     ...(outputSchema === undefined ? {} : { outputSchema }),
   };

@@ -9,6 +9,7 @@ import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerForkCommand } from './commands/fork.js';
 import { registerInspectCommand } from './commands/inspect.js';
+import { registerPolicyCommand } from './commands/policy.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerModelCommand } from './commands/model.js';
 import { registerReplayCommand } from './commands/replay.js';
@@ -52,6 +53,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerInspectCommand(program, cli);
   registerSearchCommand(program, cli);
   registerIndexCommand(program, cli);
+  registerPolicyCommand(program, cli);
   registerPlanCommand(program, cli);
   registerBenchCommand(program, cli);
   registerBenchRetrievalCommand(program, cli);

@@ -98,7 +98,9 @@ function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      // The closest branch: one whose shape fits (no type mismatch or unknown key at the union itself), then fewest issues.
+      const misfit = (branch: readonly z.core.$ZodIssue[]) => (branch.some((inner) => inner.path.length === 0 && (inner.code === 'invalid_type' || inner.code === 'unrecognized_keys')) ? 1 : 0);
+      const closest = [...issue.errors].sort((a, b) => misfit(a) - misfit(b) || a.length - b.length)[0] ?? [];
       flat.push(...flattenIssues(closest, path));
       continue;
     }

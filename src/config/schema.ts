@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { masksConfigSchema, policyConfigSchema, stagesConfigSchema } from '../guards/config-schema.js';
 import { MCP_SERVER_NAME, mcpServerConfigSchema } from '../mcp/server-config.js';
 import { modelEntrySchema } from '../models/model-spec.js';
 import { openApiSourceSchema } from './openapi-section.js';
@@ -21,6 +22,12 @@ export const configSections = {
   openapi: z.record(sourceName, openApiSourceSchema).optional(),
   /** The model planners' LLM policy uses: a spec string or settings (src/models); --model and ARBOR_MODEL win. */
   model: modelEntrySchema.optional(),
+  /** The process's stages: the actions allowed in each and the transitions successful actions cause. */
+  stages: stagesConfigSchema.optional(),
+  /** Valid argument values by action name pattern and argument path (ids in the state, paths under a root, command grammars). */
+  masks: masksConfigSchema.optional(),
+  /** Allow / deny / ask rules by action name, effect, source and arguments. */
+  policy: policyConfigSchema.optional(),
 };
 
 export const arborConfigSchema = z.strictObject(configSections);

@@ -3,7 +3,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ActionSpace } from '../actions/index.js';
-import { approveAll, Executor, type ApprovalPolicy, type Run } from '../execution/index.js';
+import { approveAll, Executor, type ApprovalPolicy, type Guard, type Run } from '../execution/index.js';
 import { ArborError } from '../errors/index.js';
 import type { JsonObject } from '../internal/json.js';
 import type { Environment } from '../environments/index.js';
@@ -61,6 +61,8 @@ export interface ArborMcpServerOptions {
   maxResults?: number;
   /** Server name shown to clients. Default "arbor". */
   name?: string;
+  /** Guards applied to every run_action call (stage machine, argument masks, policy rules from arbor.config). */
+  guards?: readonly Guard[];
 }
 
 const EFFECT_NOTE = 'Effects: read (no side effect), write (changes state), irreversible (cannot be undone; needs approval).';
@@ -101,6 +103,7 @@ export function createArborMcpServer(options: ArborMcpServerOptions): ArborMcpSe
         actions,
         approval,
         ...(options.environment?.observe ? { observe: options.environment.observe } : {}),
+        ...(options.guards === undefined ? {} : { guards: [...options.guards] }),
       });
       const client = server.server.getClientVersion();
       return executor.startRun({

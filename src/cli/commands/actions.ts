@@ -18,7 +18,8 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
       if (options.generated) return listGeneratedActions(cli);
       const environment = await cli.environments.create(options.environment ?? (await cli.defaultEnvironment()));
       const list = environment.actions.list(options.effect ? { effect: options.effect } : {});
-      const descriptors = cli.options.json ? list.map((action) => environment.actions.describe(action.name)) : [];
+      const describe = (name: string) => environment.actions.describe(name);
+      const descriptors = cli.options.json ? list.map((action) => describe(action.name)) : [];
       await environment.close?.();
       if (cli.options.json) return cli.json(descriptors);
       cli.out(
@@ -44,13 +45,10 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
     .option('--json-schema', 'print only the JSON Schema of its input')
     .action(async (name: string, options: { environment?: string; jsonSchema?: boolean }) => {
       const environment = await cli.environments.create(options.environment ?? (await cli.defaultEnvironment()));
-      // A saved (generated) action: show its source and where it came from.
-      if (!environment.actions.has(name) && (await showGeneratedAction(cli, name, options))) {
-        await environment.close?.();
-        return;
-      }
       let descriptor;
       try {
+        // A saved (generated) action: show its source and where it came from.
+        if (!environment.actions.has(name) && (await showGeneratedAction(cli, name, options))) return;
         descriptor = environment.actions.describe(name);
       } finally {
         // MCP-backed environments hold server processes: release them even when the name is unknown.
@@ -67,6 +65,8 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
       cli.out(JSON.stringify(descriptor.inputSchema, null, 2));
     });
 
+  registerActionsImportCommand(actions, cli);
+
   actions
     .command('save')
     .description('Save a function as a new (generated) action of the library, or as its next version')
@@ -79,6 +79,4 @@ export function registerActionsCommand(program: Command, cli: CliContext): void 
     .option('--tag <tag...>', 'tags')
     .option('--from <run[:step]>', 'the run it came from, and the run_code step (seq or id) in which it worked')
     .action((name: string, options: SaveCommandOptions) => saveGeneratedAction(cli, name, options));
-
-  registerActionsImportCommand(actions, cli);
 }

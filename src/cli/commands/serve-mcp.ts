@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors/index.js';
+import { approveAll } from '../../execution/index.js';
 import type { ArborMcpServerOptions } from '../../mcp/index.js';
 import { createSimulatedPolicy } from '../../policies/simulated/index.js';
 import type { CliContext } from '../context.js';
@@ -27,11 +28,16 @@ export function registerServeMcpCommand(program: Command, cli: CliContext): void
       const environment = await cli.environments.create(options.environment ?? (await cli.defaultEnvironment()));
       try {
         const { serveActionsOverHttp, serveActionsOverStdio } = await import('../../mcp/serve.js');
+        const store = await cli.store();
+        const config = await cli.config();
+        // The config's stages, masks and policy guard every run_action call; an "ask" rule is approved by --yes only.
+        const guards = config === undefined ? undefined : (await import('../../guards/index.js')).guardsFromConfig(config.config, { store, ...(cli.options.yes ? { approval: approveAll } : {}) });
         const serverOptions: ArborMcpServerOptions = {
           actions: environment.actions,
-          store: await cli.store(),
+          store,
           environment: { name: environment.name, observe: () => environment.observe() },
           approval: cli.options.yes ? 'all' : 'elicit',
+          ...(guards === undefined ? {} : { guards: guards.guards }),
         };
         if ((environment.tasks ?? []).length > 0) {
           const settings = modelSettingsFromCli(cli, options);

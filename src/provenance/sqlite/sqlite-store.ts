@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Effect } from '../../actions/index.js';
-import { ArborError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
+import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
 import type { JsonObject, JsonValue } from '../../internal/json.js';
 import { sha256 } from '../content-hash.js';
+import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
   GeneratedActionRecord,
   RunQuery,
@@ -225,10 +226,12 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: RunRecord): Promise<void> {
-    this.#write(() => this.#statements.insertRun.run(runParams(run)));
+    const metadata = checkRunRecord(run);
+    this.#write(() => this.#statements.insertRun.run({ ...run, metadata }));
   }
 
   async updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'metadata'>>): Promise<void> {
+    checkRunPatch(patch);
     const sets: string[] = [];
     const params: Record<string, unknown> = { id };
     const set = (column: string, key: string, value: unknown) => {
@@ -277,7 +280,7 @@ export class SqliteStore implements Store {
 
   async insertStep(step: StepWrite): Promise<void> {
     const s = this.#statements;
-    const params = stepParams(step);
+    const params = stepParams(step, checkStepWrite(step));
     const write = () => {
       this.#insertBlobs(step, params);
       const result = s.insertStep.run(params);
@@ -300,7 +303,7 @@ export class SqliteStore implements Store {
   }
 
   async completeStep(step: StepWrite): Promise<void> {
-    const params = stepParams(step);
+    const params = stepParams(step, checkStepWrite(step));
     this.#write(() =>
       this.#db.transaction(() => {
         this.#insertBlobs(step, params);
@@ -328,6 +331,7 @@ export class SqliteStore implements Store {
   }
 
   async putBlob(json: string): Promise<string> {
+    if (typeof json !== 'string') throw new InvalidRecordError('blob', [`a blob must be JSON text, got ${typeof json}`]);
     const hash = sha256(json);
     this.#write(() => this.#statements.insertBlob.run(hash, Buffer.byteLength(json), json));
     return hash;
@@ -342,6 +346,9 @@ export class SqliteStore implements Store {
   }
 
   async putCached(namespace: string, key: string, json: string): Promise<void> {
+    if (typeof namespace !== 'string' || typeof key !== 'string' || typeof json !== 'string') {
+      throw new InvalidRecordError('cache entry', ['cache entries are a namespace, a key and JSON text, all strings']);
+    }
     const hash = sha256(json);
     this.#write(() =>
       this.#db.transaction(() => {
@@ -352,6 +359,7 @@ export class SqliteStore implements Store {
   }
 
   async putSearchNodes(nodes: SearchNodeRecord[]): Promise<void> {
+    checkSearchNodes(nodes);
     const statement = this.#statements.putSearchNode;
     this.#write(() =>
       this.#db.transaction(() => {
@@ -504,15 +512,11 @@ function toStoreError(location: string, error: unknown): Error {
   return error instanceof Error ? error : new StoreError(String(error));
 }
 
-function runParams(run: RunRecord) {
-  return { ...run, metadata: JSON.stringify(run.metadata) };
-}
-
 function inline(json: string | null): string | null {
   return json !== null && json.length <= INLINE_LIMIT / 4 ? json : json !== null && Buffer.byteLength(json) <= INLINE_LIMIT ? json : null;
 }
 
-function stepParams(step: StepWrite) {
+function stepParams(step: StepWrite, serialized: SerializedStep) {
   return {
     runId: step.runId,
     seq: step.seq,
@@ -527,13 +531,13 @@ function stepParams(step: StepWrite) {
     outputJson: inline(step.outputJson),
     status: step.status,
     errorCode: step.error?.code ?? null,
-    error: step.error === null ? null : JSON.stringify(step.error),
+    error: serialized.error,
     startedAt: step.startedAt,
     endedAt: step.endedAt,
     durationUs: step.durationUs,
     attempt: step.attempt,
-    nondeterminism: JSON.stringify(step.nondeterminism),
-    metadata: JSON.stringify(step.metadata),
+    nondeterminism: serialized.nondeterminism,
+    metadata: serialized.metadata,
   };
 }
 
