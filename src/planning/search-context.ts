@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ActionSpace, Effect } from '../actions/index.js';
 import type { EnvironmentTask } from '../environments/index.js';
-import { ArborError, BudgetExceededError, type BudgetResource } from '../errors/index.js';
+import { ArborError, BudgetExceededError, CommitRefusedError, type BudgetResource, type CommitRefusal } from '../errors/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import { lap, mark, type BudgetMeter } from './budget.js';
 import { allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
@@ -283,9 +283,9 @@ export class SearchContext {
    * (pruned). When approval is refused, the search stops and hands the plan back for approval.
    */
   async commit(node: SearchNode): Promise<SearchNode> {
-    if (!node.commit || node.stepId !== null) throw new ArborError('ARBOR_INTERNAL', `Node ${node.id} is not an open commit point`);
+    this.#refuseUnlessOpenCommit(node);
     this.#checkCancelled();
-    await this.#run(node);
+    await this.#run(node, true);
     this.#options.onEvent?.({ type: 'commit', node: node.id, action: node.action ?? '', status: node.stepStatus ?? 'unknown' });
     if (node.stepStatus === 'blocked' && node.error?.code === 'ARBOR_APPROVAL_REQUIRED') {
       node.status = 'blocked';
@@ -304,8 +304,26 @@ export class SearchContext {
     return node;
   }
 
-  async #run(child: SearchNode): Promise<SearchNode> {
-    const executed = await this.#options.keeper.execute(child, this.#signal);
+  /**
+   * Irreversible actions are taken only here, and only from an open commit point under the current root:
+   * anything else is a strategy bug, refused before anything runs (the executor would also block an
+   * irreversible step outside a commit, see StateKeeper).
+   */
+  #refuseUnlessOpenCommit(node: SearchNode): void {
+    const refuse = (reason: CommitRefusal, detail: string): never => {
+      throw new CommitRefusedError(node.id, node.action, reason, detail);
+    };
+    if (!node.commit) refuse('not-irreversible', 'its action is not irreversible');
+    if (node.stepId !== null) refuse('already-taken', `it was taken already (${node.stepStatus ?? 'unknown'})`);
+    if (node.status === 'pruned') refuse('pruned', `it was pruned (${typeof node.data.reason === 'string' ? node.data.reason : 'no reason recorded'})`);
+    if (node.status !== 'open') refuse('not-open', `it is ${node.status}, not open`);
+    const parent = node.parent;
+    if (parent === undefined || !this.tree.isAncestor(this.#root, parent)) refuse('behind-commit', `it is not below the search's current root (node ${this.#root.id})`);
+    if (parent !== undefined && (parent.stepStatus !== 'ok' || (parent.commit && parent.stepId === null))) refuse('parent-not-reached', `the state it would be taken from (node ${parent.id}) was never reached`);
+  }
+
+  async #run(child: SearchNode, commit = false): Promise<SearchNode> {
+    const executed = await this.#options.keeper.execute(child, this.#signal, commit);
     const { result } = executed;
     this.budget.chargeStep(executed.time);
     child.stepId = result.step.id;

@@ -59,6 +59,9 @@ tasks:
   - id: reach-gate
     instruction: Get to the gate.
     goal: 'at == "gate"'
+  - id: pay-then-lobby
+    instruction: Pay the fee at the gate, then walk on to the lobby.
+    goal: 'at == "lobby" && paid_at == "gate"'
 `;
 
 export function miniEnvironment(): FsmEnvironment {
