@@ -7,7 +7,7 @@ import { approveAll } from '../execution/index.js';
 import { openStore, runSteps, type Store } from '../provenance/index.js';
 import { plan } from './plan.js';
 import type { Planner } from './planner.js';
-import type { Policy } from './policy.js';
+import type { PlanSample, Policy } from './policy.js';
 import type { SearchContext } from './search-context.js';
 import { bestOfN } from './strategies/index.js';
 import { miniEnvironment, scriptedPolicy } from './test-support.js';
@@ -25,7 +25,13 @@ const pay = { action: 'pay', input: {}, probability: 0.5 };
 const walk = (to: string) => ({ action: 'walk', input: { to }, probability: 0.5 });
 
 /** A strategy that builds a little tree by hand and then asks to commit the node `pick` chooses. */
-function committing(pick: (context: SearchContext, nodes: Record<string, SearchNode>) => Promise<SearchNode>): Planner {
+interface Built {
+  payAtStart: SearchNode;
+  toHall: SearchNode;
+  payAtHall: SearchNode;
+}
+
+function committing(pick: (context: SearchContext, nodes: Built) => Promise<SearchNode>): Planner {
   return {
     name: 'test-committer',
     options: {},
@@ -158,8 +164,8 @@ describe('best-of-N after a commit', () => {
     const usage = { modelCalls: 1, inputTokens: 1, outputTokens: 1 };
     // Two plans: the favourite flies, pays, then tries a walk that does not exist (it fails after its
     // commit); the other walks to the gate and would pay there, on a branch the first commit left behind.
-    const flyPlan = { steps: [{ action: 'fly', input: {} }, { action: 'pay', input: {} }, { action: 'walk', input: { to: 'hall' } }] };
-    const walkPlan = { steps: [{ action: 'walk', input: { to: 'hall' } }, { action: 'walk', input: { to: 'lobby' } }, { action: 'walk', input: { to: 'gate' } }, { action: 'pay', input: {} }, { action: 'walk', input: { to: 'lobby' } }] };
+    const flyPlan: PlanSample = { steps: [{ action: 'fly', input: {} }, { action: 'pay', input: {} }, { action: 'walk', input: { to: 'hall' } }] };
+    const walkPlan: PlanSample = { steps: [{ action: 'walk', input: { to: 'hall' } }, { action: 'walk', input: { to: 'lobby' } }, { action: 'walk', input: { to: 'gate' } }, { action: 'pay', input: {} }, { action: 'walk', input: { to: 'lobby' } }] };
     const policy: Policy = {
       name: 'two-plans',
       propose: async () => ({ value: [], usage }),

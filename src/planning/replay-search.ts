@@ -54,7 +54,8 @@ export class RecordedPolicy implements Policy {
       throw new SearchDivergedError(`Policy call ${this.#next + 1} was ${record.method} in the recording but ${method} in the replay`, { call: this.#next, expected: record.method, actual: method });
     }
     this.#next++;
-    return { value: record.response as never, usage: { ...record.usage } };
+    // The recorded model calls too: their prompts and answers are in the store under the same keys.
+    return { value: record.response as never, usage: { ...record.usage }, ...(record.calls === undefined ? {} : { calls: record.calls.map((call) => ({ ...call })) }) };
   }
 }
 

@@ -5,7 +5,7 @@ import { ArborError, BudgetExceededError, CommitRefusedError, type BudgetResourc
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import { lap, mark, type BudgetMeter } from './budget.js';
 import { allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
-import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyResult, PolicyState, Proposal, TrajectoryStep } from './policy.js';
+import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyModelCall, PolicyResult, PolicyState, PolicyUsage, Proposal, TrajectoryStep } from './policy.js';
 import type { StateKeeper } from './state-keeper.js';
 import type { SearchNode, SearchTree } from './tree.js';
 
@@ -38,6 +38,8 @@ export interface PolicyCallRecord {
   request: string;
   response: JsonValue;
   usage: { modelCalls: number; inputTokens: number; outputTokens: number };
+  /** The model calls behind the answer (keys of their recorded prompts and answers), when the policy reports them. */
+  calls?: PolicyModelCall[];
 }
 
 export interface SearchContextOptions {
@@ -76,6 +78,8 @@ export class SearchContext {
   readonly #candidatesByNode = new WeakMap<SearchNode, readonly CandidateAction[]>();
   readonly #trajectories = new WeakMap<SearchNode, readonly TrajectoryStep[]>();
   readonly #stateKeys = new WeakMap<SearchNode, string>();
+  /** The model calls behind each proposal `propose` returned, so the children they create can point to them. */
+  readonly #proposedBy = new WeakMap<object, readonly PolicyModelCall[]>();
 
   constructor(options: SearchContextOptions) {
     this.#options = options;
@@ -178,8 +182,10 @@ export class SearchContext {
   async propose(node: SearchNode, k: number): Promise<Proposal[]> {
     const state = this.policyState(node);
     const candidates = await this.candidates(node);
-    const proposals = await this.#call('propose', `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
-    return proposals.slice(0, k);
+    const { value, calls } = await this.#call('propose', node, `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
+    const proposals = value.slice(0, k);
+    if (calls !== undefined) for (const proposal of proposals) this.#proposedBy.set(proposal, calls);
+    return proposals;
   }
 
   /** Scores all the given children of a node in one model call; sets their `value`. */
@@ -187,11 +193,13 @@ export class SearchContext {
     if (children.length === 0) return [];
     const state = this.policyState(node);
     const views: ChildView[] = children.map((child) => childView(child));
-    const values = await this.#call('evaluate', `${node.id}:${children.map((child) => child.id).join(',')}`, (options) => this.#options.policy.evaluate(state, views, options));
+    const { value: values, calls } = await this.#call('evaluate', node, `${node.id}:${children.map((child) => child.id).join(',')}`, (options) => this.#options.policy.evaluate(state, views, options));
+    const refs = calls === undefined ? undefined : toRefs(calls);
     return children.map((child, index) => {
       const value = clamp01(values[index] ?? 0);
       child.value = value;
       child.data.score = value;
+      if (refs !== undefined) child.data.scoredBy = refs;
       return value;
     });
   }
@@ -208,7 +216,7 @@ export class SearchContext {
     const state = this.policyState(node);
     const candidates = await this.candidates(node);
     const sample = policy.samplePlans.bind(policy);
-    return this.#call('samplePlans', `${node.id}:${candidateKey(candidates)}:${n}`, (options) => sample(state, candidates, n, options));
+    return (await this.#call('samplePlans', node, `${node.id}:${candidateKey(candidates)}:${n}`, (options) => sample(state, candidates, n, options))).value;
   }
 
   /** Asks the policy to reflect on the failed path to a node; the lesson is shown to later calls. */
@@ -217,7 +225,7 @@ export class SearchContext {
     if (policy.reflect === undefined) return undefined;
     const state = this.policyState(node);
     const reflect = policy.reflect.bind(policy);
-    const text = await this.#call('reflect', `${node.id}`, (options) => reflect(state, options));
+    const { value: text } = await this.#call('reflect', node, `${node.id}`, (options) => reflect(state, options));
     this.reflections.push(text);
     node.data.reflection = text;
     return text;
@@ -255,6 +263,8 @@ export class SearchContext {
         prior: clamp01(proposal.probability),
       });
       child.data.rank = rank;
+      const proposedBy = this.#proposedBy.get(proposal);
+      if (proposedBy !== undefined) child.data.proposedBy = toRefs(proposedBy);
       child.stepCost = action?.cost ?? 1;
       child.g = node.g + child.stepCost;
       created.push(child);
@@ -339,7 +349,12 @@ export class SearchContext {
     return child;
   }
 
-  async #call<T>(method: PolicyMethod, request: string, call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<T> {
+  /**
+   * One budgeted policy call about `node`. What it asked and answered goes to the policy log; the model
+   * calls behind it (`PolicyResult.calls`: keys of the recorded prompts and answers) go to the log and to
+   * the node's `data.modelCalls`, so an inspector can show the prompts that shaped each node.
+   */
+  async #call<T>(method: PolicyMethod, node: SearchNode, request: string, call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<PolicyResult<T>> {
     const blocked = this.budget.blockedCall();
     if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
     this.#checkCancelled();
@@ -349,7 +364,11 @@ export class SearchContext {
     try {
       result = await call({ ...(this.#signal === undefined ? {} : { signal: this.#signal }), ...(remainingTokens === undefined ? {} : { remainingTokens }) });
     } catch (error) {
-      this.budget.chargeCall({ modelCalls: 0, inputTokens: 0, outputTokens: 0 }, lap(started));
+      // A call that failed after reaching the model still spent what it reports, and its prompts are kept.
+      const failed = ArborError.isInstance(error) ? error.data : {};
+      this.budget.chargeCall(usageOf(failed.usage), lap(started));
+      const calls = callsOf(failed.calls);
+      if (calls !== undefined) noteCalls(node, method, calls, true);
       if (error instanceof BudgetExceededError || (ArborError.isInstance(error) && error.code === 'ARBOR_BUDGET_EXCEEDED')) {
         const resource = (error.data.resource as BudgetResource | undefined) ?? 'tokens';
         throw new SearchStop({ kind: 'budget', resource });
@@ -359,12 +378,14 @@ export class SearchContext {
       throw error;
     }
     this.budget.chargeCall(result.usage, lap(started));
-    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage } });
+    const calls = result.calls === undefined || result.calls.length === 0 ? undefined : result.calls;
+    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage }, ...(calls === undefined ? {} : { calls: calls.map((entry) => ({ ...entry })) }) });
+    if (calls !== undefined) noteCalls(node, method, calls, false);
     if (this.#options.onEvent !== undefined) {
       const spent = this.budget.spent();
       this.#options.onEvent({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
     }
-    return result.value;
+    return calls === undefined ? { value: result.value, usage: result.usage } : { value: result.value, usage: result.usage, calls };
   }
 
   #checkCancelled(): void {
@@ -407,6 +428,28 @@ function candidateKey(candidates: readonly CandidateAction[]): string {
     candidateKeys.set(candidates, key);
   }
   return key;
+}
+
+/** A model call as a node refers to it: `{ id, namespace }` (what the inspector resolves), purpose and model. */
+function toRefs(calls: readonly PolicyModelCall[]): JsonObject[] {
+  return calls.map((call) => ({ id: call.id, namespace: call.namespace, purpose: call.purpose, model: call.model, cached: call.cached }));
+}
+
+function noteCalls(node: SearchNode, method: PolicyMethod, calls: readonly PolicyModelCall[], failed: boolean): void {
+  const list = Array.isArray(node.data.modelCalls) ? node.data.modelCalls : (node.data.modelCalls = []);
+  for (const ref of toRefs(calls)) list.push({ method, ...ref, ...(failed ? { failed: true } : {}) });
+}
+
+function usageOf(value: unknown): PolicyUsage {
+  const usage = (value ?? {}) as Partial<Record<keyof PolicyUsage, unknown>>;
+  const count = (field: unknown): number => (typeof field === 'number' && Number.isFinite(field) && field > 0 ? field : 0);
+  return { modelCalls: count(usage.modelCalls), inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) };
+}
+
+function callsOf(value: unknown): PolicyModelCall[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const calls = value.filter((call): call is PolicyModelCall => call !== null && typeof call === 'object' && typeof (call as PolicyModelCall).id === 'string' && typeof (call as PolicyModelCall).namespace === 'string');
+  return calls.length === 0 ? undefined : calls;
 }
 
 function clamp01(value: number): number {
