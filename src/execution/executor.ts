@@ -442,7 +442,12 @@ export class Run {
       random: () => log.random(),
       record: (key, fn) => log.record(key, fn),
       call: async (name, nestedInput) => {
-        const nested = await this.#execute(name, nestedInput, { parentStepId: stepId, depth: depth + 1, signal });
+        // A signal that can never abort adds nothing but the cost of watching it: pass it on only when live.
+        const nested = await this.#execute(name, nestedInput, {
+          parentStepId: stepId,
+          depth: depth + 1,
+          ...(signal === NEVER_ABORTED ? {} : { signal }),
+        });
         if (!nested.ok) throw nested.error;
         return nested.output;
       },

@@ -1,18 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ActionSpace, defineAction } from '../actions/index.js';
 import { PostconditionFailedError } from '../errors/index.js';
-import { createTempStore } from '../internal/temp-store.js';
+import { useTempStore } from '../internal/test-support.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import { Executor, type Guard } from './index.js';
 
 let store: SqliteStore;
-let cleanup: () => Promise<void>;
-beforeEach(() => {
-  ({ store, cleanup } = createTempStore());
-});
-afterEach(async () => {
-  await cleanup();
+useTempStore((opened) => {
+  store = opened;
 });
 
 function account() {

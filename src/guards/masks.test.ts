@@ -1,23 +1,19 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ActionSpace, defineAction } from '../actions/index.js';
 import { ArgumentMaskedError } from '../errors/index.js';
 import { Executor } from '../execution/index.js';
-import { createTempStore } from '../internal/temp-store.js';
+import { useTempStore } from '../internal/test-support.js';
 import { toCandidate } from '../planning/index.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import { commandGrammar, createGuards, maskGuard, matches, narrowCandidate, oneOf, pathUnder, satisfies } from './index.js';
 
 let store: SqliteStore;
-let cleanup: () => Promise<void>;
-beforeEach(() => {
-  ({ store, cleanup } = createTempStore());
-});
-afterEach(async () => {
-  await cleanup();
+useTempStore((opened) => {
+  store = opened;
 });
 
 let root: string;

@@ -1,19 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ActionSpace, defineAction, type ActionSource, type Effect } from '../actions/index.js';
 import { ApprovalRequiredError, PolicyDeniedError } from '../errors/index.js';
 import { Executor } from '../execution/index.js';
-import { createTempStore } from '../internal/temp-store.js';
+import { useTempStore } from '../internal/test-support.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import { definePolicy, policyGuard, type PolicyDefinition } from './index.js';
 
 let store: SqliteStore;
-let cleanup: () => Promise<void>;
-beforeEach(() => {
-  ({ store, cleanup } = createTempStore());
-});
-afterEach(async () => {
-  await cleanup();
+useTempStore((opened) => {
+  store = opened;
 });
 
 const rules: PolicyDefinition = {
