@@ -161,8 +161,8 @@ describe.each(STRATEGY_NAMES)('planner contract: %s', (name) => {
     const report = await replaySearch(store, recorded.runId, { environment: createBuiltinFsmEnvironment('lab'), approval: approveAll });
     expect(report.divergence).toBeNull();
     expect(report.sameChoices).toBe(true);
-    expect(report.result.status).toBe(recorded.status);
-    expect(report.result.plan.map((step) => step.action)).toEqual(recorded.plan.map((step) => step.action));
+    expect(report.result?.status).toBe(recorded.status);
+    expect(report.result?.plan.map((step) => step.action)).toEqual(recorded.plan.map((step) => step.action));
     expect(report.matchedSteps).toBe(report.comparedSteps);
   });
 

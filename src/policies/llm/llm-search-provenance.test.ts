@@ -82,7 +82,7 @@ describe('a search made with a model keeps its prompts', () => {
     // A replay of the search answers from the log and keeps the same references, so it shows the same prompts.
     const replay = await replaySearch(temp.store, result.runId, { environment: counterEnvironment() });
     expect(replay.divergence).toBeNull();
-    const replayRoot = (await temp.store.listSearchNodes(replay.result.runId)).find((node) => node.parentId === null);
+    const replayRoot = (await temp.store.listSearchNodes(replay.replayRunId)).find((node) => node.parentId === null);
     expect(refIds(replayRoot?.data.modelCalls)).toEqual(refIds(rootCalls));
     expect(server.requestsTo('chat.completions').length - before).toBe(requests.length);
   });
