@@ -7,7 +7,7 @@ import { ArborError } from './arbor-error.js';
  * - `pruned`: the strategy or an earlier commit dropped the node;
  * - `not-open`: the node is in any other state than an open commit point;
  * - `behind-commit`: the node hangs off a branch left behind by a commit already made;
- * - `parent-not-reached`: the state the action would be taken from was never reached (its step failed).
+ * - `parent-not-reached`: the state the action would be taken from was never reached (its step was never executed, or was cancelled).
  */
 export type CommitRefusal = 'not-irreversible' | 'already-taken' | 'pruned' | 'not-open' | 'behind-commit' | 'parent-not-reached';
 

@@ -88,9 +88,10 @@ describe('SearchContext.commit refuses anything but an open commit point', () =>
     [
       'parent-not-reached',
       async (context) => {
-        // The cellar is not a neighbour of the start: the walk fails, so its state was never reached.
-        const [failedWalk] = await context.expand(context.root, [walk('cellar')]);
-        return context.tree.add(failedWalk as SearchNode, { action: 'pay', input: {}, effect: 'irreversible', commit: true });
+        // An action the space does not have is pruned unexecuted, so the state under it was never reached.
+        const [unknown] = await context.expand(context.root, [{ action: 'teleport', input: {}, probability: 0.5 }]);
+        expect(unknown?.stepStatus).toBeNull();
+        return context.tree.add(unknown as SearchNode, { action: 'pay', input: {}, effect: 'irreversible', commit: true });
       },
     ],
   ];
@@ -102,6 +103,17 @@ describe('SearchContext.commit refuses anything but an open commit point', () =>
     // Only the commits the case made on purpose ran (one for already-taken and behind-commit).
     expect(irreversibleSteps).toBe(reason === 'already-taken' || reason === 'behind-commit' ? 1 : 0);
   });
+});
+
+it('a commit from the state a failed step left is taken: ReAct (greedy) carries on after an error', async () => {
+  const { error, irreversibleSteps } = await refusal(async (context) => {
+    // The cellar is not a neighbour of the start: the walk is refused (blocked), the state stays where it was.
+    const [failedWalk] = await context.expand(context.root, [walk('cellar')]);
+    expect(failedWalk?.stepStatus).toBe('blocked');
+    return context.tree.add(failedWalk as SearchNode, { action: 'pay', input: {}, effect: 'irreversible', commit: true });
+  });
+  expect(error).toBeUndefined();
+  expect(irreversibleSteps).toBe(1);
 });
 
 /** A counter whose `tidy` action (reversible) secretly calls the irreversible `wipe` through ctx.call. */

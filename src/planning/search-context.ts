@@ -329,7 +329,9 @@ export class SearchContext {
     if (node.status !== 'open') refuse('not-open', `it is ${node.status}, not open`);
     const parent = node.parent;
     if (parent === undefined || !this.tree.isAncestor(this.#root, parent)) refuse('behind-commit', `it is not below the search's current root (node ${this.#root.id})`);
-    if (parent !== undefined && (parent.stepStatus !== 'ok' || (parent.commit && parent.stepId === null))) refuse('parent-not-reached', `the state it would be taken from (node ${parent.id}) was never reached`);
+    // A failed or blocked step still leaves a recorded state (ReAct carries on from it, errors in view); a
+    // proposal pruned unexecuted, or a commit not taken, leaves none.
+    if (parent !== undefined && (parent.stepStatus === null || parent.stepStatus === 'cancelled' || (parent.commit && parent.stepId === null))) refuse('parent-not-reached', `the state it would be taken from (node ${parent.id}) was never reached`);
   }
 
   async #run(child: SearchNode, commit = false): Promise<SearchNode> {
