@@ -118,6 +118,8 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
         strategy: planner.name,
         strategyOptions: planner.options,
         policy: policy.name,
+        // The optional methods the policy has: strategies choose their logic by them, so a replay must too.
+        policyMethods: (['proposeAndValue', 'samplePlans', 'reflect'] as const).filter((method) => policy[method] !== undefined),
         budget: { ...options.budget } as JsonObject,
         maxDepth,
       },

@@ -19,9 +19,15 @@ export class RecordedPolicy implements Policy {
   readonly #log: readonly PolicyCallRecord[];
   #next = 0;
 
-  constructor(log: readonly PolicyCallRecord[], name = 'recorded') {
+  /** Present only when the recorded policy had it, so a replayed A* takes the same branch of its logic. */
+  readonly proposeAndValue?: Policy['proposeAndValue'];
+
+  constructor(log: readonly PolicyCallRecord[], name = 'recorded', options: { proposeAndValue?: boolean } = {}) {
     this.#log = log;
     this.name = name;
+    if (options.proposeAndValue ?? log.some((record) => record.method === 'proposeAndValue')) {
+      this.proposeAndValue = (...args: Parameters<NonNullable<Policy['proposeAndValue']>>) => this.#answer('proposeAndValue', args[3]);
+    }
   }
 
   /** Calls answered so far. */
@@ -145,7 +151,8 @@ export async function replaySearch(store: Store, runId: string, options: ReplayS
   const log = JSON.parse(logText) as PolicyCallRecord[];
   const planner = createPlanner(metadata.strategy as string, (metadata.strategyOptions ?? {}) as JsonObject);
   const { wallTimeMs: _wallTime, ...budget } = (metadata.budget ?? {}) as Budget;
-  const policy = new RecordedPolicy(log, `recorded(${String(metadata.policy ?? 'policy')})`);
+  const methods = Array.isArray(metadata.policyMethods) ? metadata.policyMethods : undefined;
+  const policy = new RecordedPolicy(log, `recorded(${String(metadata.policy ?? 'policy')})`, methods === undefined ? {} : { proposeAndValue: methods.includes('proposeAndValue') });
   // The recorded steps feed their nondeterminism back (clock, randomness), as a plain verify replay does.
   const recordedSteps = await runSteps(store, runId);
   let replayRunId = '';

@@ -26,7 +26,7 @@ export type SearchEvent =
   | { type: 'commit'; node: number; action: string; status: string }
   | { type: 'search-end'; runId: string; status: string };
 
-export type PolicyMethod = 'propose' | 'evaluate' | 'samplePlans' | 'reflect';
+export type PolicyMethod = 'propose' | 'proposeAndValue' | 'evaluate' | 'samplePlans' | 'reflect';
 
 /** One policy call as recorded for replay: what was asked and what came back. */
 export interface PolicyCallRecord {
@@ -167,6 +167,19 @@ export class SearchContext {
     };
   }
 
+  /** The state as a proposal sees it: with the actions already tried from it, when it is expanded again. */
+  #proposalState(node: SearchNode): PolicyState {
+    const state = this.policyState(node);
+    if (node.children.length === 0) return state;
+    const tried = node.children.map((child) => ({
+      action: child.action ?? '',
+      input: child.input,
+      status: child.stepStatus ?? 'ok',
+      ...(child.error === undefined ? {} : { error: child.error }),
+    }));
+    return { ...state, tried };
+  }
+
   /** The actions shown at a node (the candidate provider's choice), cached per node. */
   async candidates(node: SearchNode): Promise<readonly CandidateAction[]> {
     let candidates = this.#candidatesByNode.get(node);
@@ -180,10 +193,39 @@ export class SearchContext {
 
   /** Asks the policy for up to k actions at a node (one model call). */
   async propose(node: SearchNode, k: number): Promise<Proposal[]> {
-    const state = this.policyState(node);
+    const state = this.#proposalState(node);
     const candidates = await this.candidates(node);
     const { value, calls } = await this.#call('propose', node, `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
     const proposals = value.slice(0, k);
+    if (calls !== undefined) for (const proposal of proposals) this.#proposedBy.set(proposal, calls);
+    return proposals;
+  }
+
+  /** Whether the policy can value a state in the same call that proposes its actions (deferred evaluation). */
+  get valuesWhileProposing(): boolean {
+    return this.#options.policy.proposeAndValue !== undefined;
+  }
+
+  /**
+   * Asks the policy for up to k actions at a node and the node's own value, in one model call; sets the
+   * node's `value`. Only for policies that can (see `valuesWhileProposing`).
+   */
+  async proposeAndValue(node: SearchNode, k: number): Promise<Proposal[]> {
+    const policy = this.#options.policy;
+    if (policy.proposeAndValue === undefined) {
+      throw new ArborError('ARBOR_POLICY_UNSUPPORTED', `Policy "${policy.name}" cannot value a state while proposing`, {
+        hint: 'Check SearchContext.valuesWhileProposing first, and propose then evaluate otherwise.',
+        data: { policy: policy.name, method: 'proposeAndValue' },
+      });
+    }
+    const state = this.#proposalState(node);
+    const candidates = await this.candidates(node);
+    const call = policy.proposeAndValue.bind(policy);
+    const { value, calls } = await this.#call('proposeAndValue', node, `${node.id}:${candidateKey(candidates)}:${k}`, (options) => call(state, candidates, k, options));
+    node.value = clamp01(value.value);
+    node.data.score = node.value;
+    if (calls !== undefined) node.data.scoredBy = toRefs(calls);
+    const proposals = value.proposals.slice(0, k);
     if (calls !== undefined) for (const proposal of proposals) this.#proposedBy.set(proposal, calls);
     return proposals;
   }

@@ -51,6 +51,36 @@ describe('A*', () => {
   });
 });
 
+describe('A* with deferred evaluation (a policy that values a state while proposing)', () => {
+  it('spends one model call per expansion, values nothing it does not pop, and still expands in f order', async () => {
+    const policy = scriptedPolicy({ rank: (action) => (action === 'fly' ? 0 : 1), valuesWhileProposing: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: astar({ branching: 20, priorWeight: 0 }), policy, store, heuristic: () => 0 });
+    expect(result.status).toBe('succeeded');
+    expect(result.plan.map((step) => `${step.action}:${to(step.input) ?? ''}`)).toEqual(['walk:hall', 'walk:lobby', 'walk:gate']);
+    const nodes = await store.listSearchNodes(result.runId);
+    // One call per expansion, plus one evaluate per irreversible commit point popped (valued before it is taken).
+    const commitsPopped = nodes.filter((node) => node.action === 'pay' && node.value !== null).length;
+    expect(policy.calls.evaluate).toBe(commitsPopped);
+    expect(result.spent.modelCalls).toBe(result.spent.expansions + commitsPopped);
+    const popped = nodes.filter((node) => typeof node.data.order === 'number').sort((a, b) => (a.data.order as number) - (b.data.order as number));
+    const fs = popped.map((node) => node.data.f as number);
+    expect(fs).toEqual([...fs].sort((a, b) => a - b));
+    // Generated but never expanded: never valued (payments popped were valued, then went back in the queue).
+    expect(nodes.filter((node) => node.data.order === undefined && node.action !== null && node.action !== 'pay' && node.value !== null)).toEqual([]);
+  });
+
+  it('values an irreversible commit point before taking it, and prunes a trap instead', async () => {
+    const policy = scriptedPolicy({ value: (action) => (action === 'pay' ? 0 : 0.6), valuesWhileProposing: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'pay-at-gate', planner: astar({ branching: 20 }), policy, store, approval: approveAll, maxDepth: 4 });
+    const steps = await runSteps(store, result.runId);
+    expect(steps.filter((step) => step.effect === 'irreversible')).toEqual([]);
+    expect(policy.calls.evaluate).toBeGreaterThan(0);
+    const payments = (await store.listSearchNodes(result.runId)).filter((node) => node.action === 'pay' && node.data.order === undefined && node.value !== null);
+    expect(payments.length).toBeGreaterThan(0);
+    expect(payments.every((node) => node.status === 'pruned' && node.data.reason === 'low-value')).toBe(true);
+  });
+});
+
 describe('best-first with safety', () => {
   it('never executes an irreversible action speculatively: it scores commit points, explores safer nodes first, and commits last', async () => {
     // Paying is scored just under the commit threshold everywhere: every payment is a commit point set aside
