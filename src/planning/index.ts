@@ -9,6 +9,7 @@ export type {
   PolicyUsage,
   Proposal,
   TrajectoryStep,
+  ValuedProposals,
 } from './policy.js';
 export { BudgetMeter, BUDGET_RESOURCES, type Budget, type Lap, type Spent } from './budget.js';
 export { allActions, allCandidates, toCandidate, type CandidateContext, type CandidateProvider } from './candidates.js';
