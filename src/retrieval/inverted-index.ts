@@ -146,6 +146,9 @@ class Scratch {
   /** Per term id: the query it was last seen in (deduplicates query terms without a Set). */
   seen = new Int32Array(64);
   query = 0;
+  /** What the last query scored and skipped (read into `IndexSearchOptions.stats`). */
+  candidates = 0;
+  skippedWindows = 0;
 
   ensureTerms(count: number): void {
     if (count <= this.idfs.length) return;
@@ -312,10 +315,11 @@ export class InvertedIndex {
     if (count === 0) return [];
     const heap = this.#heap;
     heap.reset(k);
-    const stats = options.exhaustive === true ? this.#scoreExhaustively(count, options.filter) : this.#scoreWindows(count, options.filter);
+    if (options.exhaustive === true) this.#scoreExhaustively(count, options.filter);
+    else this.#scoreWindows(count, options.filter);
     if (options.stats !== undefined) {
-      options.stats.candidates = stats.candidates;
-      options.stats.skippedWindows = stats.skippedWindows;
+      options.stats.candidates = this.#scratch.candidates;
+      options.stats.skippedWindows = this.#scratch.skippedWindows;
     }
     this.#scratch.lists.length = 0;
     return heap.drain((doc, score) => ({ key: this.#documents[doc]!.key, score: score / SCALE }));
@@ -442,7 +446,7 @@ export class InvertedIndex {
   }
 
   /** The reference: every matching document scored, term at a time, no pruning. */
-  #scoreExhaustively(count: number, filter: ((key: string) => boolean) | undefined): { candidates: number; skippedWindows: number } {
+  #scoreExhaustively(count: number, filter: ((key: string) => boolean) | undefined): void {
     const { lists, idfs } = this.#scratch;
     const scores = new Float64Array(this.#documents.length);
     const alive = this.#alive;
@@ -461,11 +465,12 @@ export class InvertedIndex {
       if (filter !== undefined && !filter(this.#documents[doc]!.key)) continue;
       this.#heap.offer(doc, scores[doc]!);
     }
-    return { candidates: touched.length, skippedWindows: 0 };
+    this.#scratch.candidates = touched.length;
+    this.#scratch.skippedWindows = 0;
   }
 
   /** Block-max MaxScore, window by window (see the comment at the top of the file). */
-  #scoreWindows(count: number, filter: ((key: string) => boolean) | undefined): { candidates: number; skippedWindows: number } {
+  #scoreWindows(count: number, filter: ((key: string) => boolean) | undefined): void {
     const scratch = this.#scratch;
     const { lists, idfs, windowCursors, postingCursors, postingEnds, bounds, order, prefix, accumulators, bits } = scratch;
     const heap = this.#heap;
@@ -561,7 +566,8 @@ export class InvertedIndex {
         }
       }
     }
-    return { candidates, skippedWindows };
+    scratch.candidates = candidates;
+    scratch.skippedWindows = skippedWindows;
   }
 }
 
