@@ -24,6 +24,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   switch (error.code) {
     case 'ARBOR_USAGE':
     case 'ARBOR_INVALID_INPUT':
+    case 'ARBOR_BATCH_FILE':
       return ExitCode.usage;
     case 'ARBOR_NOT_FOUND':
     case 'ARBOR_NO_SUCH_ACTION':

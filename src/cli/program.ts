@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.js';
+import { registerBatchCommand } from './commands/batch.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerExportCommand } from './commands/export.js';
@@ -7,6 +8,7 @@ import { registerForkCommand } from './commands/fork.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerShowCommand } from './commands/show.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { CliContext, type CliIo } from './context.js';
 import { VERSION } from '../version.js';
 
@@ -15,7 +17,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   const program = new Command('arbor')
     .description('Tool-using agents in large action spaces: search, record, replay.')
     .version(VERSION)
-    .option('--store <location>', 'provenance store: a SQLite file path (default .arbor/arbor.db, or ARBOR_STORE)')
+    .option('--store <location>', 'provenance store: a SQLite file path (default .arbor/arbor.db) or postgres://… (also ARBOR_STORE)')
     .option('--json', 'print machine-readable JSON on stdout')
     .option('-y, --yes', 'pre-approve irreversible actions')
     .option('--debug', 'print stack traces on errors')
@@ -35,5 +37,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerDiffCommand(program, cli);
   registerExportCommand(program, cli);
   registerActionsCommand(program, cli);
+  registerWorkerCommand(program, cli);
+  registerBatchCommand(program, cli);
   return { program, cli };
 }

@@ -49,6 +49,12 @@ export interface ExecutorOptions {
   entropy?: EntropySources;
   /** Time limit for actions that declare none. Default: none. */
   defaultTimeoutMs?: number;
+  /**
+   * The environment's complete state (`environment.snapshot()`), taken after every top-level step and
+   * recorded with it as `metadata.checkpoint`, in the same write. A run resumed in another process (a
+   * worker that took over a job) restores the world from it instead of executing anything again.
+   */
+  checkpoint?: () => JsonValue | undefined;
   onEvent?: (event: ExecutorEvent) => void;
 }
 
@@ -258,6 +264,10 @@ export class Run {
     executor.options.onEvent?.({ type: 'step-start', runId: this.id, stepId, seq, action: action.name, depth });
 
     const finish = async (status: StepStatus, output: HashedJson | null, error: ArborError | null): Promise<StepResult> => {
+      if (depth === 0 && executor.options.checkpoint !== undefined) {
+        const checkpoint = executor.options.checkpoint();
+        if (checkpoint !== undefined) metadata.checkpoint = checkpoint;
+      }
       const write: StepWrite = {
         id: stepId,
         runId: this.id,
