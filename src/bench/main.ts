@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark } from './benchmark.js';
+import { plannersBenchmark } from './planners.js';
 import { recordingBenchmark } from './recording.js';
 
 /**
  * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
-const benchmarks: Benchmark[] = [recordingBenchmark];
+const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

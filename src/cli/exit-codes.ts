@@ -25,6 +25,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
     case 'ARBOR_USAGE':
     case 'ARBOR_INVALID_INPUT':
     case 'ARBOR_BATCH_FILE':
+    case 'ARBOR_MODEL_SPEC':
+    case 'ARBOR_MODEL_API_KEY_MISSING':
       return ExitCode.usage;
     case 'ARBOR_NOT_FOUND':
     case 'ARBOR_NO_SUCH_ACTION':

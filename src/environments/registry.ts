@@ -1,5 +1,6 @@
 import { UsageError } from '../errors/index.js';
 import type { Environment, EnvironmentFactory } from './environment.js';
+import { builtinFsmFactories } from './fsm/builtin.js';
 import { ordersEnvironment } from './orders/orders-environment.js';
 
 /** Environments known by name, so a recorded run can be replayed or forked in a fresh copy of its world. */
@@ -33,7 +34,7 @@ export class EnvironmentRegistry {
   }
 }
 
-/** The registry with Arbor's built-in environments. */
+/** The registry with Arbor's built-in environments: the orders demo and the FSM domains (`fsm/<name>`). */
 export function defaultEnvironments(): EnvironmentRegistry {
-  return new EnvironmentRegistry([ordersEnvironment]);
+  return new EnvironmentRegistry([ordersEnvironment, ...builtinFsmFactories()]);
 }

@@ -23,6 +23,8 @@ export interface PolicyState {
   /** The environment's observation at this node. */
   observation: JsonValue;
   trajectory: readonly TrajectoryStep[];
+  /** Lessons from earlier failed attempts (written by `reflect`), shown to later calls. */
+  reflections?: readonly string[];
 }
 
 /** An action the policy may choose, as shown to it (retrieval decides which ones are shown). */
@@ -47,8 +49,14 @@ export interface Proposal {
 export interface ChildView {
   action: string;
   input: JsonValue;
+  /** The step's status when the child was executed; absent when it was not (an irreversible commit point). */
   status?: StepStatus;
   observation?: JsonValue;
+  /** The action's effect class, so a policy can weigh what cannot be undone. */
+  effect?: Effect;
+  /** The step's output (or error) when it was executed. */
+  output?: JsonValue;
+  error?: SerializedError;
 }
 
 /** A whole plan sampled at once (Tree-Planner). */
@@ -58,14 +66,38 @@ export interface PlanSample {
 }
 
 export interface PolicyUsage {
+  /** Model calls behind the result, including those answered from the response cache. */
   modelCalls: number;
   inputTokens: number;
   outputTokens: number;
+  /**
+   * How many of `modelCalls` were answered from the response cache (no request was sent). Their tokens are
+   * still counted, as recorded, so a replayed search spends its budget exactly as the original did.
+   */
+  cachedCalls?: number;
+}
+
+/** A model call behind a result, so a planner can link a search node to the prompt and answer that made it. */
+export interface PolicyModelCall {
+  /** The call's key: `store.getCached(namespace, id)` returns its recorded prompt, answer and usage. */
+  id: string;
+  namespace: string;
+  /** What the call was for: propose, evaluate, plan, reflect, or repair (a second try after an invalid answer). */
+  purpose: string;
+  /** `provider:modelId`. */
+  model: string;
+  cached: boolean;
 }
 
 export interface PolicyResult<T> {
   value: T;
   usage: PolicyUsage;
+  /** The model calls made for this result, in order (policies without a model leave it out). */
+  calls?: PolicyModelCall[];
+  /** Problems in the model's first answer that were sent back for a repair. */
+  repairs?: SerializedError[];
+  /** Parts of the answer still invalid after the repair, dropped from `value` and counted as failures. */
+  failures?: SerializedError[];
 }
 
 export interface PolicyCallOptions {
@@ -81,7 +113,10 @@ export interface Policy {
   readonly name: string;
   /** Propose up to k actions with arguments for the state, each with a probability. */
   propose(state: PolicyState, candidates: readonly CandidateAction[], k: number, options?: PolicyCallOptions): Promise<PolicyResult<Proposal[]>>;
-  /** Score all children of a node in one call (the Q* idea): one value in [0, 1] per child, in order. */
+  /**
+   * Score all children of a node in one call (the Q* idea): one value in [0, 1] per child, in order, read
+   * as the chance of finishing the task from that child (higher is better; 0 for a dead end or a trap).
+   */
   evaluate(state: PolicyState, children: readonly ChildView[], options?: PolicyCallOptions): Promise<PolicyResult<number[]>>;
   /** Sample n whole plans in one call (Tree-Planner). */
   samplePlans?(state: PolicyState, candidates: readonly CandidateAction[], n: number, options?: PolicyCallOptions): Promise<PolicyResult<PlanSample[]>>;

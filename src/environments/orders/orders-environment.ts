@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActionSpace, defineAction, type Precondition } from '../../actions/index.js';
 import type { JsonValue } from '../../internal/json.js';
 import type { Environment, EnvironmentFactory, EnvironmentTask } from '../environment.js';
+import { fulfilOrderOracle } from './orders-oracle.js';
 
 /*
  * A small, deterministic, network-free shop: products with stock, customers, orders, a payment ledger,
@@ -283,6 +284,7 @@ export function createOrdersEnvironment(): Environment {
         const order = view.orders.find((candidate) => candidate.id === 'ord-1001');
         return order?.status === 'shipped' && view.outbox.some((mail) => order.trackingNumber !== null && mail.body.includes(order.trackingNumber));
       },
+      oracle: fulfilOrderOracle('ord-1001'),
     },
   ];
 

@@ -1,0 +1,398 @@
+import { createHash } from 'node:crypto';
+import type { ActionSpace, Effect } from '../actions/index.js';
+import type { EnvironmentTask } from '../environments/index.js';
+import { ArborError, BudgetExceededError, type BudgetResource } from '../errors/index.js';
+import type { JsonObject, JsonValue } from '../internal/json.js';
+import { lap, mark, type BudgetMeter } from './budget.js';
+import { allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
+import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyResult, PolicyState, Proposal, TrajectoryStep } from './policy.js';
+import type { StateKeeper } from './state-keeper.js';
+import type { SearchNode, SearchTree } from './tree.js';
+
+/** Thrown inside a search to stop it: the budget ran out, or a commit needs approval. Caught by `plan`. */
+export class SearchStop extends Error {
+  constructor(
+    readonly reason: { kind: 'budget'; resource: BudgetResource } | { kind: 'approval'; node: SearchNode } | { kind: 'cancelled' },
+  ) {
+    super(reason.kind === 'budget' ? `budget exhausted: ${reason.resource}` : reason.kind);
+    this.name = 'SearchStop';
+  }
+}
+
+export type SearchEvent =
+  | { type: 'search-start'; runId: string; strategy: string; task: string }
+  | { type: 'node-expand'; node: number; depth: number; expansions: number }
+  | { type: 'policy-call'; method: PolicyMethod; modelCalls: number; tokens: number }
+  | { type: 'commit'; node: number; action: string; status: string }
+  | { type: 'search-end'; runId: string; status: string };
+
+export type PolicyMethod = 'propose' | 'evaluate' | 'samplePlans' | 'reflect';
+
+/** One policy call as recorded for replay: what was asked and what came back. */
+export interface PolicyCallRecord {
+  method: PolicyMethod;
+  /**
+   * What was asked, by identity: the node (and children) asked about, a hash of the candidates' names and
+   * k or n. A replay that asks about other nodes or candidates has diverged.
+   */
+  request: string;
+  response: JsonValue;
+  usage: { modelCalls: number; inputTokens: number; outputTokens: number };
+}
+
+export interface SearchContextOptions {
+  task: EnvironmentTask;
+  policy: Policy;
+  actions: ActionSpace;
+  keeper: StateKeeper;
+  tree: SearchTree;
+  budget: BudgetMeter;
+  candidates: CandidateProvider;
+  heuristic: ((observation: JsonValue) => number) | undefined;
+  maxDepth: number;
+  /** The environment's observation is its whole state (see Environment.observationIsComplete). */
+  observationIsComplete: boolean;
+  signal: AbortSignal | undefined;
+  onEvent: ((event: SearchEvent) => void) | undefined;
+}
+
+/**
+ * What a strategy works with: the tree, the policy (budgeted), and state-aware execution. Every call that
+ * would spend past the budget stops the search instead (SearchStop), so strategies need no budget code.
+ */
+export class SearchContext {
+  readonly task: EnvironmentTask;
+  readonly tree: SearchTree;
+  readonly budget: BudgetMeter;
+  readonly maxDepth: number;
+  /** Lessons written by `reflect`, shown to every later policy call. */
+  readonly reflections: string[] = [];
+  /** Every policy call in order, for replaying the search. */
+  readonly policyLog: PolicyCallRecord[] = [];
+  readonly #options: SearchContextOptions;
+  /** Handed to policy calls and steps only when something can abort them (a wall-time budget, the caller). */
+  readonly #signal: AbortSignal | undefined;
+  #root: SearchNode;
+  readonly #candidatesByNode = new WeakMap<SearchNode, readonly CandidateAction[]>();
+  readonly #trajectories = new WeakMap<SearchNode, readonly TrajectoryStep[]>();
+  readonly #stateKeys = new WeakMap<SearchNode, string>();
+
+  constructor(options: SearchContextOptions) {
+    this.#options = options;
+    this.task = options.task;
+    this.tree = options.tree;
+    this.budget = options.budget;
+    this.maxDepth = options.maxDepth;
+    this.#root = options.tree.root;
+    const signals = [options.signal, options.budget.budget.wallTimeMs === undefined ? undefined : options.budget.signal].filter((signal) => signal !== undefined);
+    this.#signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+  }
+
+  /** Where the search stands: the tree's root, or the last committed node. Nodes above it are history. */
+  get root(): SearchNode {
+    return this.#root;
+  }
+
+  get actions(): ActionSpace {
+    return this.#options.actions;
+  }
+
+  isGoal(node: SearchNode): boolean {
+    return node.goal;
+  }
+
+  /** The declared cost of an action (1 when unknown). */
+  costOf(action: string): number {
+    return this.#options.actions.find(action)?.cost ?? 1;
+  }
+
+  effectOf(action: string): Effect | undefined {
+    return this.#options.actions.find(action)?.effect;
+  }
+
+  /** The user's heuristic for a node's observation (estimated cost to go), if one was given. */
+  heuristic(node: SearchNode): number | undefined {
+    const heuristic = this.#options.heuristic;
+    if (heuristic === undefined || node.observation === undefined) return undefined;
+    return node.goal ? 0 : heuristic(node.observation);
+  }
+
+  /** A key identifying the node's state (its observation), to find states reached twice. */
+  stateKey(node: SearchNode): string | undefined {
+    if (node.observation === undefined) return undefined;
+    let key = this.#stateKeys.get(node);
+    if (key === undefined) {
+      key = JSON.stringify(node.observation);
+      if (!this.#options.observationIsComplete) {
+        // What the path has read is part of the state when the observation does not show everything.
+        const reads: string[] = [];
+        for (let step: SearchNode | undefined = node; step?.parent !== undefined; step = step.parent) {
+          if (step.effect === 'read' && step.stepStatus === 'ok') reads.push(actionKey(step.action ?? '', step.input));
+        }
+        key += `\n${reads.sort().join('\n')}`;
+      }
+      this.#stateKeys.set(node, key);
+    }
+    return key;
+  }
+
+  /** The path from the root to the node as the policy sees it. */
+  trajectory(node: SearchNode): readonly TrajectoryStep[] {
+    if (node.parent === undefined) return [];
+    let trajectory = this.#trajectories.get(node);
+    if (trajectory === undefined) {
+      const step: TrajectoryStep = {
+        action: node.action ?? '',
+        input: node.input,
+        status: node.stepStatus ?? 'ok',
+        ...(node.output === undefined ? {} : { output: node.output }),
+        ...(node.error === undefined ? {} : { error: node.error }),
+      };
+      trajectory = [...this.trajectory(node.parent), step];
+      this.#trajectories.set(node, trajectory);
+    }
+    return trajectory;
+  }
+
+  policyState(node: SearchNode): PolicyState {
+    return {
+      task: { id: this.task.id, instruction: this.task.instruction },
+      observation: node.observation ?? null,
+      trajectory: this.trajectory(node),
+      ...(this.reflections.length === 0 ? {} : { reflections: [...this.reflections] }),
+    };
+  }
+
+  /** The actions shown at a node (the candidate provider's choice), cached per node. */
+  async candidates(node: SearchNode): Promise<readonly CandidateAction[]> {
+    let candidates = this.#candidatesByNode.get(node);
+    if (candidates === undefined) {
+      const actions = this.#options.actions;
+      candidates = await this.#options.candidates({ state: this.policyState(node), depth: node.depth, actions, all: () => allCandidates(actions) });
+      this.#candidatesByNode.set(node, candidates);
+    }
+    return candidates;
+  }
+
+  /** Asks the policy for up to k actions at a node (one model call). */
+  async propose(node: SearchNode, k: number): Promise<Proposal[]> {
+    const state = this.policyState(node);
+    const candidates = await this.candidates(node);
+    const proposals = await this.#call('propose', `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
+    return proposals.slice(0, k);
+  }
+
+  /** Scores all the given children of a node in one model call; sets their `value`. */
+  async evaluate(node: SearchNode, children: readonly SearchNode[]): Promise<number[]> {
+    if (children.length === 0) return [];
+    const state = this.policyState(node);
+    const views: ChildView[] = children.map((child) => childView(child));
+    const values = await this.#call('evaluate', `${node.id}:${children.map((child) => child.id).join(',')}`, (options) => this.#options.policy.evaluate(state, views, options));
+    return children.map((child, index) => {
+      const value = clamp01(values[index] ?? 0);
+      child.value = value;
+      child.data.score = value;
+      return value;
+    });
+  }
+
+  /** Samples n whole plans from a node in one model call (Tree-Planner, best-of-N). */
+  async samplePlans(node: SearchNode, n: number): Promise<PlanSample[]> {
+    const policy = this.#options.policy;
+    if (policy.samplePlans === undefined) {
+      throw new ArborError('ARBOR_POLICY_UNSUPPORTED', `Policy "${policy.name}" cannot sample whole plans`, {
+        hint: 'Use a policy that implements samplePlans, or a strategy that proposes step by step (astar, best-first, mcts, beam, greedy).',
+        data: { policy: policy.name, method: 'samplePlans' },
+      });
+    }
+    const state = this.policyState(node);
+    const candidates = await this.candidates(node);
+    const sample = policy.samplePlans.bind(policy);
+    return this.#call('samplePlans', `${node.id}:${candidateKey(candidates)}:${n}`, (options) => sample(state, candidates, n, options));
+  }
+
+  /** Asks the policy to reflect on the failed path to a node; the lesson is shown to later calls. */
+  async reflect(node: SearchNode): Promise<string | undefined> {
+    const policy = this.#options.policy;
+    if (policy.reflect === undefined) return undefined;
+    const state = this.policyState(node);
+    const reflect = policy.reflect.bind(policy);
+    const text = await this.#call('reflect', `${node.id}`, (options) => reflect(state, options));
+    this.reflections.push(text);
+    node.data.reflection = text;
+    return text;
+  }
+
+  /**
+   * Expands a node with the given proposals: reversible ones are executed from the node's state (each a
+   * recorded step), irreversible ones become commit points (not executed), proposals that are not among
+   * the node's candidates are pruned unexecuted. Counts one expansion; returns the new children.
+   */
+  async expand(node: SearchNode, proposals: readonly Pick<Proposal, 'action' | 'input' | 'probability'>[]): Promise<SearchNode[]> {
+    const blocked = this.budget.blockedExpansion();
+    if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
+    this.#checkCancelled();
+    this.budget.chargeExpansion();
+    if (node.status === 'open') node.status = 'expanded';
+    const expansions = this.budget.expansions;
+    // The first expansion's number orders the inspector's view; a node can be expanded more than once.
+    node.data.expansion ??= expansions;
+    node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
+    this.#options.onEvent?.({ type: 'node-expand', node: node.id, depth: node.depth, expansions });
+    const names = candidateNames(await this.candidates(node));
+    const seen = new Set(node.children.map((child) => actionKey(child.action ?? '', child.input)));
+    const created: SearchNode[] = [];
+    for (const [rank, proposal] of proposals.entries()) {
+      const key = actionKey(proposal.action, proposal.input);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const action = this.#options.actions.find(proposal.action);
+      const child = this.tree.add(node, {
+        action: proposal.action,
+        input: proposal.input ?? null,
+        effect: action?.effect ?? 'read',
+        commit: action?.effect === 'irreversible',
+        prior: clamp01(proposal.probability),
+      });
+      child.data.rank = rank;
+      child.stepCost = action?.cost ?? 1;
+      child.g = node.g + child.stepCost;
+      created.push(child);
+      if (action === undefined || !names.has(proposal.action)) {
+        // Planners only ever act with the candidates they were given.
+        child.status = 'pruned';
+        child.data.reason = action === undefined ? 'unknown-action' : 'not-a-candidate';
+        continue;
+      }
+      if (!child.commit) await this.executeNode(child);
+    }
+    return created;
+  }
+
+  /** Executes a (reversible) child from its parent's state and fills in what happened. */
+  async executeNode(child: SearchNode): Promise<SearchNode> {
+    if (child.commit) throw new ArborError('ARBOR_INTERNAL', `Node ${child.id} is an irreversible commit point; take it with commit()`);
+    const blocked = this.budget.blockedStep();
+    if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
+    return this.#run(child);
+  }
+
+  /**
+   * Takes an irreversible commit point for real: executes it (asking the approval policy) from its
+   * parent's state. When it succeeds, the node becomes the search's root: branches elsewhere are history
+   * (pruned). When approval is refused, the search stops and hands the plan back for approval.
+   */
+  async commit(node: SearchNode): Promise<SearchNode> {
+    if (!node.commit || node.stepId !== null) throw new ArborError('ARBOR_INTERNAL', `Node ${node.id} is not an open commit point`);
+    this.#checkCancelled();
+    await this.#run(node);
+    this.#options.onEvent?.({ type: 'commit', node: node.id, action: node.action ?? '', status: node.stepStatus ?? 'unknown' });
+    if (node.stepStatus === 'blocked' && node.error?.code === 'ARBOR_APPROVAL_REQUIRED') {
+      node.status = 'blocked';
+      throw new SearchStop({ kind: 'approval', node });
+    }
+    if (node.stepStatus === 'ok') {
+      node.data.committed = true;
+      for (const other of this.tree.nodes) {
+        if (other.status === 'open' && !this.tree.isAncestor(node, other) && !this.tree.isAncestor(other, node)) {
+          other.status = 'pruned';
+          other.data.reason = 'superseded-by-commit';
+        }
+      }
+      this.#root = node;
+    }
+    return node;
+  }
+
+  async #run(child: SearchNode): Promise<SearchNode> {
+    const executed = await this.#options.keeper.execute(child, this.#signal);
+    const { result } = executed;
+    this.budget.chargeStep(executed.time);
+    child.stepId = result.step.id;
+    child.stepStatus = result.status;
+    child.steps = executed.steps;
+    if (result.ok && result.output !== undefined) child.output = result.output as JsonValue;
+    if (result.error !== null) child.error = result.error.toJSON();
+    child.observation = this.#options.keeper.observe();
+    child.snapshot = this.#options.keeper.snapshot();
+    child.goal = result.ok && this.task.isDone(child.observation);
+    child.status = result.ok ? (child.goal ? 'terminal' : 'open') : result.status === 'blocked' ? 'blocked' : 'failed';
+    if (result.status === 'cancelled') this.#checkCancelled();
+    return child;
+  }
+
+  async #call<T>(method: PolicyMethod, request: string, call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<T> {
+    const blocked = this.budget.blockedCall();
+    if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
+    this.#checkCancelled();
+    const remainingTokens = this.budget.remainingTokens();
+    const started = mark();
+    let result: PolicyResult<T>;
+    try {
+      result = await call({ ...(this.#signal === undefined ? {} : { signal: this.#signal }), ...(remainingTokens === undefined ? {} : { remainingTokens }) });
+    } catch (error) {
+      this.budget.chargeCall({ modelCalls: 0, inputTokens: 0, outputTokens: 0 }, lap(started));
+      if (error instanceof BudgetExceededError || (ArborError.isInstance(error) && error.code === 'ARBOR_BUDGET_EXCEEDED')) {
+        const resource = (error.data.resource as BudgetResource | undefined) ?? 'tokens';
+        throw new SearchStop({ kind: 'budget', resource });
+      }
+      if (this.budget.signal.aborted) throw new SearchStop({ kind: 'budget', resource: 'wallTime' });
+      this.#checkCancelled();
+      throw error;
+    }
+    this.budget.chargeCall(result.usage, lap(started));
+    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage } });
+    if (this.#options.onEvent !== undefined) {
+      const spent = this.budget.spent();
+      this.#options.onEvent({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
+    }
+    return result.value;
+  }
+
+  #checkCancelled(): void {
+    if (this.#options.signal?.aborted) throw new SearchStop({ kind: 'cancelled' });
+    if (this.budget.signal.aborted) throw new SearchStop({ kind: 'budget', resource: 'wallTime' });
+  }
+}
+
+export function childView(child: SearchNode): ChildView {
+  return {
+    action: child.action ?? '',
+    input: child.input,
+    ...(child.effect === null ? {} : { effect: child.effect }),
+    ...(child.stepStatus === null ? {} : { status: child.stepStatus }),
+    ...(child.observation === undefined || child.stepStatus === null ? {} : { observation: child.observation }),
+    ...(child.output === undefined ? {} : { output: child.output }),
+    ...(child.error === undefined ? {} : { error: child.error }),
+  };
+}
+
+/** Identity of an action with its arguments (input keys in any order give the same key). */
+export function actionKey(action: string, input: JsonValue | undefined): string {
+  return `${action} ${stableStringify(input ?? null)}`;
+}
+
+function stableStringify(value: JsonValue): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify(value[key] as JsonValue)}`).join(',')}}`;
+}
+
+const candidateKeys = new WeakMap<readonly CandidateAction[], string>();
+
+/** The candidates as part of a request hash: their names, hashed once per list. */
+function candidateKey(candidates: readonly CandidateAction[]): string {
+  let key = candidateKeys.get(candidates);
+  if (key === undefined) {
+    key = createHash('sha256').update(candidates.map((candidate) => candidate.name).join('\n')).digest('hex');
+    candidateKeys.set(candidates, key);
+  }
+  return key;
+}
+
+function clamp01(value: number): number {
+  return Number.isFinite(value) ? Math.min(1, Math.max(0, value)) : 0;
+}
+
+export type { JsonObject };

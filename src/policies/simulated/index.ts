@@ -1,0 +1,1 @@
+export { createSimulatedPolicy, type AccuracyDecay, type SimulatedPolicy, type SimulatedPolicyOptions } from './simulated-policy.js';
