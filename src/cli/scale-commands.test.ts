@@ -65,7 +65,7 @@ afterAll(async () => {
 
 describe('arbor batch and arbor worker', () => {
   it('batch enqueues a JSONL file, follows it to the end and writes one result per task', async () => {
-    const tasks = [0, 1, 2].map((n) => JSON.stringify({ id: `inv-${n}`, task: `pay-${n}` })).join('\n');
+    const tasks = [0, 1, 2].map((n) => JSON.stringify({ id: `inv-${n}`, task: `pay-${n}`, strategy: 'loop' })).join('\n');
     writeFileSync(join(cwd, 'tasks.jsonl'), `${tasks}\n`);
     const { code, stdout, stderr } = await arbor([
       'batch', 'tasks.jsonl', '--queue', redisUrl, '--queue-name', queueName, '--environment', 'test/ledger', '--policy', 'test/next-step', '--yes', '--store', storePath,

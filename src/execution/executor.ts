@@ -59,6 +59,11 @@ export interface ExecutorOptions {
 }
 
 export interface StartRunOptions {
+  /**
+   * The run's id (a ULID) instead of a new one. A job queue chooses ids when it enqueues, so that a retried
+   * job finds the run it started. Creating a run whose id exists fails.
+   */
+  id?: string;
   task?: string;
   /** Name of the environment, so replay and fork can build a fresh one. */
   environment?: string;
@@ -105,7 +110,7 @@ export class Executor {
 
   async startRun(options: StartRunOptions = {}): Promise<Run> {
     const record: RunRecord = {
-      id: ulid(),
+      id: options.id ?? ulid(),
       status: 'running',
       task: options.task ?? null,
       environment: options.environment ?? null,

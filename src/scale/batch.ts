@@ -4,7 +4,7 @@ import { ulid } from 'ulid';
 import { UsageError } from '../errors/index.js';
 import { connectQueue, DEFAULT_QUEUE_NAME } from './queue-connection.js';
 import type { TaskJob, TaskOutcome, TaskProgress, TaskStatus } from './solver.js';
-import type { TaskSpec } from './task-spec.js';
+import { DEFAULT_STRATEGY, type TaskSpec } from './task-spec.js';
 
 export interface RunBatchOptions {
   /** Redis URL of the queue. */
@@ -144,7 +144,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
       id: job.spec.id ?? String(job.index + 1),
       environment: job.spec.environment,
       task: job.spec.task,
-      strategy: job.spec.strategy ?? 'greedy',
+      strategy: job.spec.strategy ?? DEFAULT_STRATEGY,
       policy: job.spec.policy ?? null,
       status: outcome?.status ?? 'error',
       runId: job.runId,

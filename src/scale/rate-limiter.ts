@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CancelledError, UsageError } from '../errors/index.js';
+import type { ModelV1 } from '../models/v1/index.js';
 import type { Policy, PolicyCallOptions, PolicyResult, PolicyUsage } from '../planning/policy.js';
 
 /** Limits of one endpoint (a model provider's quota), shared by every worker that talks to it. */
@@ -222,4 +223,31 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * Wraps a model so that every request (first attempts, retries and repairs alike) takes a grant from the
+ * shared limiter, reserving its output cap plus an estimate of its prompt, and so that a 429 answer pauses
+ * the whole pool. It does not retry: the ModelClient does, and its next attempt waits for the pause.
+ */
+export function limitModel(model: ModelV1, limiter: RedisRateLimiter, options: { pauseMs?: number; charsPerToken?: number } = {}): ModelV1 {
+  const charsPerToken = options.charsPerToken ?? 4;
+  return {
+    specificationVersion: model.specificationVersion,
+    provider: model.provider,
+    modelId: model.modelId,
+    generate: async (request) => {
+      const { abortSignal, ...rest } = request;
+      const reserved = Math.ceil(JSON.stringify(rest.messages).length / charsPerToken) + (rest.maxOutputTokens ?? 0);
+      const { grantId } = await limiter.acquire(reserved, abortSignal);
+      try {
+        const result = await model.generate(request);
+        await limiter.settle(grantId, (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0) - reserved);
+        return result;
+      } catch (error) {
+        if (isRateLimited(error)) await limiter.pause(retryAfterOf(error) ?? options.pauseMs ?? 1000);
+        throw error;
+      }
+    },
+  };
 }

@@ -3,6 +3,7 @@ import type { ApprovalPolicy } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { Policy } from '../planning/policy.js';
 import type { Store } from '../provenance/index.js';
+import type { RedisRateLimiter } from './rate-limiter.js';
 import type { TaskSpec } from './task-spec.js';
 
 /** What a worker receives: one task of a batch, with the run id it must record into. */
@@ -86,5 +87,10 @@ export interface PolicyFactory {
   readonly description: string;
   /** The endpoint whose rate limit the policy's calls count against. Default: the policy's name. */
   readonly endpoint?: string;
-  create(options: { environment: Environment; task: EnvironmentTask; job: TaskJob }): Policy | Promise<Policy>;
+  /**
+   * True when `create` applies the `limiter` itself (at the model request, say); otherwise the worker
+   * limits each policy call.
+   */
+  readonly appliesRateLimit?: boolean;
+  create(options: { environment: Environment; task: EnvironmentTask; job: TaskJob; limiter?: RedisRateLimiter }): Policy | Promise<Policy>;
 }

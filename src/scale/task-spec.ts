@@ -5,6 +5,9 @@ import type { JsonObject } from '../internal/json.js';
 
 const positiveInt = z.number().int().positive();
 
+/** The strategy of tasks that name none: the same default as `arbor plan`. */
+export const DEFAULT_STRATEGY = 'astar';
+
 /** Limits of one task. Absent fields are unlimited (planners use the same names). */
 export const TaskBudgetSchema = z
   .object({
@@ -29,10 +32,15 @@ export const TaskSpecSchema = z
     environment: z.string().min(1),
     /** Id of one of the environment's tasks. */
     task: z.string().min(1),
-    /** How to solve it: `greedy` (one policy call per step) or a planner's name. Default `greedy`. */
+    /**
+     * How to solve it: a planner (`astar`, `best-first`, `mcts`, `beam`, `tree-planner`, `best-of-n`,
+     * `greedy`) or `loop` (the agent loop, which resumes step by step after a crash). Default `astar`.
+     */
     strategy: z.string().min(1).optional(),
-    /** Name of the policy (model) to use. Default: the worker's default policy. */
+    /** Name of the policy to use (`simulated`, `llm`, or a plugin's). Default: the worker's default policy. */
     policy: z.string().min(1).optional(),
+    /** Settings of the policy, for example {"accuracy": 0.9, "seed": 3} for the simulated one. */
+    policyOptions: z.record(z.string(), z.json()).optional(),
     budget: TaskBudgetSchema.optional(),
     /** Pre-approve irreversible actions for this task (otherwise they are blocked). Default false. */
     approve: z.boolean().optional(),

@@ -77,7 +77,7 @@ describe('a pool of worker processes on BullMQ, recording into PostgreSQL', () =
     const queueName = `pool-${Date.now()}`;
     const pool = [startWorkerProcess(queueName), startWorkerProcess(queueName), startWorkerProcess(queueName)];
     const victim = pool[0] as WorkerHandle;
-    const tasks: TaskSpec[] = Array.from({ length: 200 }, (_, n) => ({ id: `invoice-${n}`, environment: 'test/ledger', task: `pay-${n}`, policy: 'test/next-step', approve: true }));
+    const tasks: TaskSpec[] = Array.from({ length: 200 }, (_, n) => ({ id: `invoice-${n}`, environment: 'test/ledger', task: `pay-${n}`, strategy: 'loop', policy: 'test/next-step', approve: true }));
     let killedWith: string[] = [];
     const seen: TaskResult[] = [];
     const report = await runBatch({

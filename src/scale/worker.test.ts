@@ -2,11 +2,12 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { EnvironmentRegistry } from '../environments/index.js';
+import { defaultEnvironments } from '../environments/index.js';
 import { createTempStore } from '../internal/temp-store.js';
 import { runRecord, stepWrite } from '../provenance/conformance/step-fixtures.js';
 import { runBatch } from './batch.js';
 import ledgerPlugin, { ledgerEnvironment, localReceipts } from './fixtures/ledger-plugin.js';
+import { simulatedPolicyFactory } from './policies.js';
 import type { PolicyFactory } from './solver.js';
 import { builtinSolvers, startWorker, type ArborWorker, type WorkerEvent } from './worker.js';
 
@@ -36,8 +37,8 @@ beforeEach(async () => {
     queueName,
     store: temp.store,
     registry: {
-      environments: new EnvironmentRegistry([ledgerEnvironment]),
-      policies: new Map((ledgerPlugin.policies ?? []).map((policy: PolicyFactory) => [policy.name, policy])),
+      environments: defaultEnvironments().register(ledgerEnvironment),
+      policies: new Map([...(ledgerPlugin.policies ?? []), simulatedPolicyFactory()].map((policy: PolicyFactory) => [policy.name, policy])),
       solvers: builtinSolvers(),
       defaultPolicy: 'test/next-step',
     },
@@ -56,7 +57,7 @@ describe('startWorker', () => {
     const report = await runBatch({
       queue: redisUrl,
       queueName,
-      tasks: [0, 1, 2].map((n) => ({ environment: 'test/ledger', task: `pay-${n}`, approve: true })),
+      tasks: [0, 1, 2].map((n) => ({ environment: 'test/ledger', task: `pay-${n}`, strategy: 'loop', approve: true })),
       progressIntervalMs: 50,
       onProgress: (update) => progress.push(update.finished),
     });
@@ -69,7 +70,7 @@ describe('startWorker', () => {
   });
 
   it('fails a task that keeps failing after its attempts, with the error recorded in the queue and the run', async () => {
-    const report = await runBatch({ queue: redisUrl, queueName, tasks: [{ environment: 'test/ledger', task: 'explode-1' }], attempts: 2, backoffMs: 10 });
+    const report = await runBatch({ queue: redisUrl, queueName, tasks: [{ environment: 'test/ledger', task: 'explode-1', strategy: 'loop' }], attempts: 2, backoffMs: 10 });
     const [result] = report.results;
     expect(result).toMatchObject({ status: 'error', attempts: 2 });
     expect(result?.error).toMatch(/^ARBOR_ACTION_FAILED|^ARBOR_TASK_FAILED/);
@@ -85,7 +86,7 @@ describe('startWorker', () => {
     await temp.store.insertStep(stepWrite(runId, 0, { action: 'send_receipt', effect: 'irreversible', status: 'running', output: undefined, endedAt: null, durationUs: null, input: { invoice: 7 } }));
     const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
     const queue = new Queue(queueName, { connection });
-    const job = await queue.add('t', { batchId: 'B', index: 0, runId, spec: { environment: 'test/ledger', task: 'pay-7', approve: true } }, { attempts: 3 });
+    const job = await queue.add('t', { batchId: 'B', index: 0, runId, spec: { environment: 'test/ledger', task: 'pay-7', strategy: 'loop', approve: true } }, { attempts: 3 });
     const failedReason = await new Promise<string>((resolve) => {
       const poll = setInterval(() => {
         void queue.getJob(job.id ?? '').then((current) => {
@@ -103,6 +104,22 @@ describe('startWorker', () => {
     await queue.obliterate({ force: true });
     await queue.close();
     connection.disconnect();
+  });
+
+  it('runs planner jobs (A* and MCTS with the simulated policy) on FSM environments, returning what each search spent', async () => {
+    const report = await runBatch({
+      queue: redisUrl,
+      queueName,
+      tasks: [
+        { environment: 'fsm/warehouse', task: 'ship-bolts-nuts-gears', strategy: 'astar', policy: 'simulated', policyOptions: { accuracy: 0.9, seed: 1 }, approve: true },
+        { environment: 'fsm/warehouse', task: 'ship-bolts-nuts-gears', strategy: 'mcts', policy: 'simulated', policyOptions: { accuracy: 0.9, seed: 1 }, approve: true, budget: { modelCalls: 200 } },
+      ],
+    });
+    expect(report.results.map((result) => [result.strategy, result.status])).toEqual([['astar', 'succeeded'], ['mcts', 'succeeded']]);
+    for (const result of report.results) {
+      expect(result.modelCalls).toBeGreaterThan(0);
+      expect(await temp.store.getRun(result.runId)).toMatchObject({ status: 'succeeded', metadata: { kind: 'search', strategy: result.strategy, batchId: report.batchId } });
+    }
   });
 
   it('fails at once a task naming an environment or task the worker does not have', async () => {

@@ -6,8 +6,10 @@ import { ArborError, UsageError } from '../errors/index.js';
 import { approveAll, denyIrreversible } from '../execution/index.js';
 import type { JsonValue } from '../internal/json.js';
 import type { Store } from '../provenance/index.js';
-import { greedySolver } from './greedy-solver.js';
+import { loopSolver } from './loop-solver.js';
+import { plannerSolvers } from './planner-solver.js';
 import { connectQueue, DEFAULT_QUEUE_NAME } from './queue-connection.js';
+import { DEFAULT_STRATEGY } from './task-spec.js';
 import { limitPolicy, RedisRateLimiter, type RateLimit } from './rate-limiter.js';
 import type { PolicyFactory, SolveContext, TaskJob, TaskOutcome, TaskProgress, TaskSolver } from './solver.js';
 
@@ -134,7 +136,7 @@ async function solveJob(
 ): Promise<TaskOutcome> {
   const { registry, store } = options;
   const spec = job.spec;
-  const solver = registry.solvers.get(spec.strategy ?? 'greedy');
+  const solver = registry.solvers.get(spec.strategy ?? DEFAULT_STRATEGY);
   if (solver === undefined) {
     throw new UsageError(`No strategy named "${spec.strategy}"`, `Known strategies: ${[...registry.solvers.keys()].join(', ')}.`);
   }
@@ -153,15 +155,15 @@ async function solveJob(
       const known = (environment.tasks ?? []).map((candidate) => candidate.id);
       throw new UsageError(`Environment "${spec.environment}" has no task "${spec.task}"`, `Its tasks: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}.`);
     }
-    const policy = await factory.create({ environment, task, job });
     const limiter = limiterFor(factory.endpoint ?? factory.name);
+    const policy = await factory.create({ environment, task, job, ...(limiter === undefined ? {} : { limiter }) });
     const context: SolveContext = {
       job,
       store,
       environment,
       createEnvironment: () => Promise.resolve(registry.environments.create(spec.environment)),
       task,
-      policy: limiter === undefined ? policy : limitPolicy(policy, limiter),
+      policy: limiter === undefined || factory.appliesRateLimit === true ? policy : limitPolicy(policy, limiter),
       approval: spec.approve === true ? approveAll : denyIrreversible,
       signal,
       workerId,
@@ -195,8 +197,8 @@ function throttledProgress(job: Job<TaskJob, TaskOutcome>): (update: TaskProgres
   };
 }
 
-/** The solvers every worker has. Planners add theirs. */
+/** The solvers every worker has: the seven planners and the agent loop. */
 export function builtinSolvers(): Map<string, TaskSolver> {
-  return new Map([[greedySolver.name, greedySolver]]);
+  return new Map([...plannerSolvers(), loopSolver].map((solver) => [solver.name, solver]));
 }
 

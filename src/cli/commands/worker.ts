@@ -4,8 +4,10 @@ import { UsageError } from '../../errors/index.js';
 import type { PolicyFactory, RateLimit, WorkerRegistry } from '../../scale/index.js';
 import type { CliContext } from '../context.js';
 import { formatDuration } from '../format.js';
+import { addModelOptions, modelFromSettings, modelSettingsFromCli, type ModelFlags } from '../model-options.js';
+import { numberOption } from './plan.js';
 
-export interface WorkerCommandOptions {
+export interface WorkerCommandOptions extends ModelFlags {
   queue?: string;
   queueName?: string;
   concurrency: number;
@@ -17,6 +19,10 @@ export interface WorkerCommandOptions {
   lockDurationMs?: number;
   stalledIntervalMs?: number;
   maxStalled?: number;
+  accuracy?: string;
+  noise?: string;
+  decay?: string;
+  simulatedLatencyMs?: string;
 }
 
 export function positiveInteger(value: string): number {
@@ -25,15 +31,43 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
-/** Policies every worker knows by name (planning adds the simulated and model-backed ones). */
-export function builtinPolicies(): Map<string, PolicyFactory> {
-  return new Map();
+/**
+ * Policies every worker knows by name: `simulated` (a SIMULATION, with the --accuracy, --noise, --decay and
+ * --simulated-latency-ms settings), and `llm` when a model is configured (--model, ARBOR_MODEL): its
+ * responses are cached in the store and each model request takes a grant from the shared rate limit.
+ */
+export async function builtinPolicies(cli: CliContext, options: WorkerCommandOptions): Promise<Map<string, PolicyFactory>> {
+  const { simulatedPolicyFactory, limitModel } = await import('../../scale/index.js');
+  const policies = new Map<string, PolicyFactory>();
+  policies.set('simulated', simulatedPolicyFactory({
+    ...(options.accuracy === undefined ? {} : { accuracy: numberOption('--accuracy', options.accuracy, 0, 1) }),
+    ...(options.noise === undefined ? {} : { valueNoise: numberOption('--noise', options.noise, 0, 10) }),
+    ...(options.decay === undefined ? {} : { decay: numberOption('--decay', options.decay, 0, 1) }),
+    ...(options.simulatedLatencyMs === undefined ? {} : { latencyMs: numberOption('--simulated-latency-ms', options.simulatedLatencyMs, 0, 600_000) }),
+  }));
+  const settings = modelSettingsFromCli(cli, options);
+  if (settings !== undefined) {
+    const [{ llmPolicy }, { describeModelSettings }] = await Promise.all([import('../../policies/index.js'), import('../../models/index.js')]);
+    const model = modelFromSettings(cli, settings);
+    const endpoint = describeModelSettings(settings);
+    policies.set('llm', {
+      name: 'llm',
+      description: `the LLM policy on ${endpoint}`,
+      endpoint,
+      appliesRateLimit: true,
+      create: async ({ environment, limiter }) =>
+        llmPolicy({ model: limiter === undefined ? model : limitModel(model, limiter), actions: environment.actions, store: await cli.store(), name: `llm(${endpoint})` }),
+    });
+  }
+  return policies;
 }
 
 /** The registry a worker runs with: built-ins, then what plugins add. */
-export async function workerRegistry(cli: CliContext, plugins: readonly string[], defaultPolicy?: string): Promise<WorkerRegistry & { close(): Promise<void> }> {
+export async function workerRegistry(cli: CliContext, options: WorkerCommandOptions): Promise<WorkerRegistry & { close(): Promise<void> }> {
   const { builtinSolvers, loadWorkerPlugin } = await import('../../scale/index.js');
-  const policies = builtinPolicies();
+  const plugins = options.plugin;
+  const policies = await builtinPolicies(cli, options);
+  const defaultPolicy = options.policy ?? (policies.has('llm') ? 'llm' : 'simulated');
   const solvers = builtinSolvers();
   const closers: (() => void | Promise<void>)[] = [];
   for (const path of plugins) {
@@ -43,14 +77,14 @@ export async function workerRegistry(cli: CliContext, plugins: readonly string[]
     for (const policy of plugin.policies ?? []) policies.set(policy.name, policy);
     for (const solver of plugin.solvers ?? []) solvers.set(solver.name, solver);
   }
-  if (defaultPolicy !== undefined && !policies.has(defaultPolicy)) {
+  if (!policies.has(defaultPolicy)) {
     throw new UsageError(`No policy named "${defaultPolicy}"`, `Known policies: ${[...policies.keys()].join(', ') || 'none (add some with --plugin)'}.`);
   }
   return {
     environments: cli.environments,
     policies,
     solvers,
-    ...(defaultPolicy === undefined ? {} : { defaultPolicy }),
+    defaultPolicy,
     close: async () => {
       for (const close of closers) await close();
     },
@@ -58,24 +92,29 @@ export async function workerRegistry(cli: CliContext, plugins: readonly string[]
 }
 
 export function registerWorkerCommand(program: Command, cli: CliContext): void {
-  program
+  const command = program
     .command('worker')
     .description('Solve tasks from a BullMQ queue on Redis, recording every run in the (shared) store, until stopped')
     .option('--queue <url>', 'Redis URL of the work queue (default ARBOR_QUEUE)')
     .option('--queue-name <name>', 'BullMQ queue name', 'arbor-tasks')
     .option('--concurrency <n>', 'tasks solved at once by this process', positiveInteger, 4)
-    .option('--policy <name>', 'policy for tasks that name none')
+    .option('--policy <name>', 'policy for tasks that name none (default: llm with a model, else simulated)')
+    .option('--accuracy <p>', 'SIMULATED policy: chance a proposal is right (default 0.7)')
+    .option('--noise <sigma>', 'SIMULATED policy: noise on its values (default 0.2)')
+    .option('--decay <fraction>', 'SIMULATED policy: accuracy lost per doubling of candidates beyond 20 (default 0)')
+    .option('--simulated-latency-ms <ms>', 'SIMULATED policy: wait this long in every call, like a model would (default 0)')
     .option('--plugin <file...>', 'ES module(s) adding environments, policies or strategies', [])
     .option('--rpm <n>', 'requests per minute allowed per model endpoint, shared by all workers', positiveInteger)
     .option('--tpm <n>', 'tokens per minute allowed per model endpoint, shared by all workers', positiveInteger)
     .option('--rate-window-ms <ms>', 'length of the rate-limit window (default 60000: per minute)', positiveInteger)
     .option('--lock-duration-ms <ms>', 'a job whose worker stops renewing its lock this long is handed to another worker', positiveInteger)
     .option('--stalled-interval-ms <ms>', 'how often to look for jobs of dead workers', positiveInteger)
-    .option('--max-stalled <n>', 'times a job may be handed over before it fails', positiveInteger)
-    .action(async (options: WorkerCommandOptions) => {
+    .option('--max-stalled <n>', 'times a job may be handed over before it fails', positiveInteger);
+  addModelOptions(command);
+  command.action(async (options: WorkerCommandOptions) => {
       const { checkQueueUrl, connectQueue, redactRedisUrl, startWorker } = await import('../../scale/index.js');
       const queue = checkQueueUrl(options.queue ?? cli.io.env.ARBOR_QUEUE);
-      const registry = await workerRegistry(cli, options.plugin, options.policy);
+      const registry = await workerRegistry(cli, options);
       // The queue first: a wrong URL fails before anything is opened or created.
       const connection = await connectQueue(queue);
       let store;

@@ -16,15 +16,15 @@ interface Decision {
 }
 
 /**
- * The greedy agent loop: ask the policy for one action, execute it, repeat until the task is done or the
- * budget runs out. Every decision is recorded (in the store's cache, keyed by run and position) before
+ * The agent loop (strategy `loop`): ask the policy for one action, execute it, repeat until the task is
+ * done or the budget runs out. Every decision is recorded (in the store's cache, keyed by run and position) before
  * its action runs, and every action step carries the world's checkpoint, so a worker that takes the job
  * over restores the world, reuses the decisions already made and continues at the next seq: no model call
  * is paid twice and no committed step is executed again.
  */
-export const greedySolver: TaskSolver = {
-  name: 'greedy',
-  description: 'one policy call per step: execute the most likely proposal until the task is done',
+export const loopSolver: TaskSolver = {
+  name: 'loop',
+  description: 'the agent loop: one policy call, then one step, until the task is done (resumes step by step after a crash)',
   async solve(context: SolveContext): Promise<TaskOutcome> {
     const { store, job, environment, task, policy, signal } = context;
     const runId = job.runId;
@@ -34,7 +34,7 @@ export const greedySolver: TaskSolver = {
       environment: environment.name,
       parentRunId: null,
       forkSeq: null,
-      metadata: { ...context.runMetadata, kind: 'task', strategy: 'greedy', policy: policy.name, budget: { ...job.spec.budget } as JsonObject },
+      metadata: { ...context.runMetadata, kind: 'task', strategy: 'loop', policy: policy.name, budget: { ...job.spec.budget } as JsonObject },
     });
     const steps = opened.steps;
     const calls = logicalCalls(steps);

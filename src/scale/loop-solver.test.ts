@@ -6,7 +6,7 @@ import type { Policy } from '../planning/policy.js';
 import type { StepWrite, Store } from '../provenance/index.js';
 import { ulid } from 'ulid';
 import { createLedgerEnvironment, expectedSteps, localReceipts, nextStepPolicy } from './fixtures/ledger-plugin.js';
-import { greedySolver } from './greedy-solver.js';
+import { loopSolver } from './loop-solver.js';
 import type { SolveContext, TaskJob } from './solver.js';
 
 let temp: ReturnType<typeof createTempStore>;
@@ -70,11 +70,11 @@ function contextFor(job: TaskJob, store: Store, policy: Policy): SolveContext {
 
 const jobFor = (invoice: number): TaskJob => ({ batchId: 'B1', index: invoice, runId: ulid(), spec: { environment: 'test/ledger', task: `pay-${invoice}`, approve: true } });
 
-describe('greedySolver', () => {
+describe('loopSolver (strategy loop)', () => {
   it('solves a task, recording one decision and one step per action, with the world checkpointed', async () => {
     const policy = countingPolicy();
     const job = jobFor(3);
-    const outcome = await greedySolver.solve(contextFor(job, temp.store, policy));
+    const outcome = await loopSolver.solve(contextFor(job, temp.store, policy));
     expect(outcome).toMatchObject({ status: 'succeeded', steps: expectedSteps(3), modelCalls: expectedSteps(3), resumedAtSeq: 0 });
     const steps = await temp.store.listSteps(job.runId);
     expect(steps.map((step) => step.metadata.decision)).toEqual(steps.map((_, index) => index));
@@ -86,12 +86,12 @@ describe('greedySolver', () => {
   it('continues a run that died between a decision and its step: the decision is reused, nothing is repeated', async () => {
     const job = jobFor(2); // 6 steps: lookup, reserve, 3 installments, receipt
     const first = countingPolicy();
-    await expect(greedySolver.solve(contextFor(job, dyingStore(temp.store, 'insertStep', (step) => step.seq === 3), first))).rejects.toThrow(/killed/);
+    await expect(loopSolver.solve(contextFor(job, dyingStore(temp.store, 'insertStep', (step) => step.seq === 3), first))).rejects.toThrow(/killed/);
     expect(first.calls).toBe(4);
     expect((await temp.store.listSteps(job.runId)).map((step) => step.seq)).toEqual([0, 1, 2]);
 
     const second = countingPolicy();
-    const outcome = await greedySolver.solve(contextFor(job, temp.store, second));
+    const outcome = await loopSolver.solve(contextFor(job, temp.store, second));
     expect(outcome).toMatchObject({ status: 'succeeded', steps: 6, resumedAtSeq: 3, modelCalls: 6 });
     // Decision 3 was recorded before the crash: only decisions 4 and 5 are new.
     expect(second.calls).toBe(2);
@@ -107,13 +107,13 @@ describe('greedySolver', () => {
 
   it('never executes an irreversible step whose outcome is in doubt', async () => {
     const job = jobFor(0); // lookup, reserve, 1 installment, receipt
-    await expect(greedySolver.solve(contextFor(job, dyingStore(temp.store, 'completeStep', () => true), countingPolicy()))).rejects.toThrow(/killed/);
+    await expect(loopSolver.solve(contextFor(job, dyingStore(temp.store, 'completeStep', () => true), countingPolicy()))).rejects.toThrow(/killed/);
     expect(localReceipts.get(0)).toBe(1);
     const steps = await temp.store.listSteps(job.runId);
     expect(steps.at(-1)).toMatchObject({ action: 'send_receipt', status: 'running' });
 
     const again = countingPolicy();
-    const error = await greedySolver.solve(contextFor(job, temp.store, again)).catch((caught: unknown) => caught);
+    const error = await loopSolver.solve(contextFor(job, temp.store, again)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(StepInDoubtError);
     expect((error as StepInDoubtError).stepIds).toEqual([`${job.runId}:3`]);
     expect(again.calls).toBe(0);
@@ -122,9 +122,9 @@ describe('greedySolver', () => {
 
   it('reports a run that already ended without doing anything again', async () => {
     const job = jobFor(1);
-    await greedySolver.solve(contextFor(job, temp.store, countingPolicy()));
+    await loopSolver.solve(contextFor(job, temp.store, countingPolicy()));
     const again = countingPolicy();
-    const outcome = await greedySolver.solve(contextFor(job, temp.store, again));
+    const outcome = await loopSolver.solve(contextFor(job, temp.store, again));
     expect(outcome).toMatchObject({ status: 'succeeded', alreadyFinished: true, steps: expectedSteps(1), modelCalls: expectedSteps(1) });
     expect(again.calls).toBe(0);
     expect(localReceipts.get(1)).toBe(1);
@@ -132,14 +132,14 @@ describe('greedySolver', () => {
 
   it('stops at the step budget and says so', async () => {
     const job: TaskJob = { ...jobFor(3), spec: { ...jobFor(3).spec, budget: { steps: 2 } } };
-    const outcome = await greedySolver.solve(contextFor(job, temp.store, countingPolicy()));
+    const outcome = await loopSolver.solve(contextFor(job, temp.store, countingPolicy()));
     expect(outcome).toMatchObject({ status: 'budget-exhausted', steps: 2, reason: 'the steps budget ran out' });
     expect(await temp.store.getRun(job.runId)).toMatchObject({ status: 'failed', metadata: { outcome: 'budget-exhausted' } });
   });
 
   it('ends blocked when an irreversible action is not approved', async () => {
     const job = jobFor(0);
-    const outcome = await greedySolver.solve({ ...contextFor(job, temp.store, countingPolicy()), approval: () => ({ approved: false, by: 'test', reason: 'no' }) });
+    const outcome = await loopSolver.solve({ ...contextFor(job, temp.store, countingPolicy()), approval: () => ({ approved: false, by: 'test', reason: 'no' }) });
     expect(outcome.status).toBe('blocked');
     expect(localReceipts.get(0)).toBeUndefined();
     expect(await temp.store.getRun(job.runId)).toMatchObject({ status: 'blocked' });
