@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import type { Benchmark } from './benchmark.js';
 import { plannersBenchmark } from './planners.js';
 import { recordingBenchmark } from './recording.js';
+import { scaleBenchmark } from './scale.js';
 
 /**
  * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
-const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark];
+const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, scaleBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

@@ -7,10 +7,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { EnvironmentRegistry } from '../environments/index.js';
+import { defaultEnvironments } from '../environments/index.js';
 import { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import ledgerPlugin, { ledgerEnvironment } from '../scale/fixtures/ledger-plugin.js';
-import { builtinSolvers, startWorker, type ArborWorker } from '../scale/index.js';
+import { builtinSolvers, simulatedPolicyFactory, startWorker, type ArborWorker } from '../scale/index.js';
 
 const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const plugin = fileURLToPath(new URL('../../dist/scale/fixtures/ledger-plugin.js', import.meta.url));
@@ -51,8 +51,8 @@ beforeAll(async () => {
     queueName,
     store,
     registry: {
-      environments: new EnvironmentRegistry([ledgerEnvironment]),
-      policies: new Map((ledgerPlugin.policies ?? []).map((policy) => [policy.name, policy])),
+      environments: defaultEnvironments().register(ledgerEnvironment),
+      policies: new Map([...(ledgerPlugin.policies ?? []), simulatedPolicyFactory()].map((policy) => [policy.name, policy])),
       solvers: builtinSolvers(),
     },
   });
@@ -113,5 +113,17 @@ describe('arbor batch and arbor worker', () => {
     expect(stderr).toMatch(/Worker \S+ on redis:\/\/127\.0\.0\.1:\d+\/5 \(idle-\w+\), store .*w\.db, 4 at a time, limits 600 req \/ - tokens per minute per endpoint/);
     expect(stderr).toMatch(/stopped after/);
     expect(code).toBe(0);
+  });
+
+  it('bench planners --queue runs the searches on the worker pool and gets the in-process figures', async () => {
+    const args = ['bench', 'planners', '--strategies', 'greedy,astar', '--domains', 'warehouse', '--tasks', '1', '--seeds', '1', '--calls', '60', '--json'];
+    const local = await arbor([...args, '--out', join(cwd, 'local')]);
+    const queued = await arbor([...args, '--out', join(cwd, 'queued'), '--queue', redisUrl, '--queue-name', queueName]);
+    expect(local.code).toBe(0);
+    expect(queued.code).toBe(0);
+    type Row = { strategy: string; domain: string; runs: number; successes: number; meanModelCalls: number; meanTokens: number; meanExpansions: number };
+    const pick = (stdout: string) => (JSON.parse(stdout) as { rows: Row[] }).rows.map(({ strategy, domain, runs, successes, meanModelCalls, meanTokens, meanExpansions }) => ({ strategy, domain, runs, successes, meanModelCalls, meanTokens, meanExpansions }));
+    expect(pick(queued.stdout)).toEqual(pick(local.stdout));
+    expect(pick(queued.stdout).map((row) => row.runs)).toEqual([1, 1, 1, 1]);
   });
 });

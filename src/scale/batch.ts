@@ -3,7 +3,9 @@ import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { UsageError } from '../errors/index.js';
 import { connectQueue, DEFAULT_QUEUE_NAME } from './queue-connection.js';
-import type { TaskJob, TaskOutcome, TaskProgress, TaskStatus } from './solver.js';
+import type { Spent } from '../planning/index.js';
+import type { PlannerOutcome } from './planner-solver.js';
+import type { TaskJob, TaskProgress, TaskStatus } from './solver.js';
 import { DEFAULT_STRATEGY, type TaskSpec } from './task-spec.js';
 
 export interface RunBatchOptions {
@@ -66,6 +68,10 @@ export interface TaskResult {
   durationMs: number;
   reason?: string;
   error?: string;
+  /** What a planner's search spent, exactly (planner strategies only). */
+  spent?: Spent;
+  /** Runs of earlier attempts abandoned when their worker died mid-search (planner strategies only). */
+  abandoned?: string[];
 }
 
 export interface BatchReport {
@@ -92,7 +98,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
   // QueueEvents blocks on its connection (XREAD): it gets one of its own.
   const eventsConnection = new Redis(options.queue, { maxRetriesPerRequest: null });
   eventsConnection.on('error', () => undefined);
-  const queue = new Queue<TaskJob, TaskOutcome>(queueName, { connection });
+  const queue = new Queue<TaskJob, PlannerOutcome>(queueName, { connection });
   const events = new QueueEvents(queueName, { connection: eventsConnection, autorun: true });
   events.on('error', () => undefined);
   const batchId = ulid();
@@ -133,7 +139,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
     // The state first: once it is final, the job's hash (return value, failure) is final too.
     const state = await queue.getJobState(id);
     if (state !== 'completed' && state !== 'failed') return;
-    const record = await Job.fromId<TaskJob, TaskOutcome>(queue, id);
+    const record = await Job.fromId<TaskJob, PlannerOutcome>(queue, id);
     if (record === undefined) return;
     if (!pending.delete(id)) return;
     running.delete(id);
@@ -156,6 +162,8 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchReport> {
       durationMs: (record.finishedOn ?? Date.now()) - record.timestamp,
       ...(outcome?.reason === undefined ? {} : { reason: outcome.reason }),
       ...(state === 'failed' ? { error: record.failedReason } : {}),
+      ...(outcome?.spent === undefined ? {} : { spent: outcome.spent }),
+      ...(outcome?.abandoned === undefined ? {} : { abandoned: outcome.abandoned }),
     };
     results.push(result);
     if (result.status === 'succeeded') totals.succeeded++;

@@ -60,7 +60,9 @@ export const loopSolver: TaskSolver = {
       approval: context.approval,
       ...(canSnapshot ? { checkpoint: () => environment.snapshot?.() } : {}),
     });
-    const run = await executor.resumeRun(runId);
+    // A step blocked by a precondition or a guard is an observation for the policy; only a refused
+    // approval ends the task.
+    const run = await executor.resumeRun(runId, { stopOnBlocked: false });
     const resumedAtSeq = steps.length === 0 ? 0 : run.nextSeq;
     const trajectory: TrajectoryStep[] = calls.map(toTrajectoryStep);
     // Only a run that was started before can have recorded decisions (the last one perhaps not acted on).
@@ -96,7 +98,7 @@ export const loopSolver: TaskSolver = {
       taken++;
       trajectory.push(toTrajectoryStep(result.step));
       context.progress({ steps: taken, modelCalls: usage.modelCalls, tokens: usage.inputTokens + usage.outputTokens });
-      if (result.status === 'blocked') return finish('blocked', result.error?.message);
+      if (result.status === 'blocked' && result.error?.code === 'ARBOR_APPROVAL_REQUIRED') return finish('blocked', result.error.message);
       if (result.status === 'cancelled') throw result.error ?? new ArborError('ARBOR_CANCELLED', 'The task was cancelled');
     }
 

@@ -12,6 +12,12 @@ export interface RateLimit {
   tokensPerWindow?: number;
   /** Length of the sliding window. Default 60,000 ms (limits per minute). */
   windowMs?: number;
+  /**
+   * Extra spacing added to the window when granting: a call is counted where the provider receives it, a
+   * little after the grant and by a varying amount, so a limiter that is exact at the grant could still
+   * look one call over at the provider. Default 2% of the window, at most 1 s.
+   */
+  guardMs?: number;
 }
 
 export interface RateLimiterStats {
@@ -73,6 +79,18 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + 1000)
 return 1
 `;
 
+/**
+ * Moves a grant's time to now, just before its request is sent: time spent between the grant and the
+ * sending (a busy process, a slow network) must not let the next window open early.
+ */
+const STAMP = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', 'GT', now, ARGV[1])
+if tonumber(ARGV[2]) > 0 then redis.call('ZADD', KEYS[2], 'XX', 'GT', now, ARGV[1] .. ':' .. ARGV[2]) end
+return now
+`;
+
 /** Extends the shared pause to at least `ms` from now (never shortens it). */
 const PAUSE = `
 local current = redis.call('PTTL', KEYS[1])
@@ -99,7 +117,9 @@ export class RedisRateLimiter {
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new UsageError(`Rate limit ${name} must be a positive integer, got ${value}`);
     }
     this.endpoint = endpoint;
-    this.limit = { requestsPerWindow: limit.requestsPerWindow ?? 0, tokensPerWindow: limit.tokensPerWindow ?? 0, windowMs };
+    const guardMs = limit.guardMs ?? Math.min(1000, Math.round(windowMs * 0.02));
+    if (!Number.isInteger(guardMs) || guardMs < 0) throw new UsageError(`Rate limit guardMs must be an integer >= 0, got ${guardMs}`);
+    this.limit = { requestsPerWindow: limit.requestsPerWindow ?? 0, tokensPerWindow: limit.tokensPerWindow ?? 0, windowMs, guardMs };
     // One hash tag, so the three keys live on one slot of a Redis Cluster.
     const base = `{${options.prefix ?? 'arbor'}:rate:${endpoint}}`;
     this.#keys = { requests: `${base}:requests`, tokens: `${base}:tokens`, pause: `${base}:pause` };
@@ -107,21 +127,21 @@ export class RedisRateLimiter {
   }
 
   /** Waits until one request of `tokens` (an estimate; see `settle`) fits the limits, then takes it. */
-  async acquire(tokens = 0, signal?: AbortSignal): Promise<{ grantId: string; waitedMs: number; grantedAt: number }> {
+  async acquire(tokens = 0, signal?: AbortSignal): Promise<{ grantId: string; tokens: number; waitedMs: number; grantedAt: number }> {
     const started = Date.now();
     const grantId = randomBytes(8).toString('hex');
     const estimate = Math.max(0, Math.ceil(tokens));
     for (;;) {
       if (signal?.aborted) throw new CancelledError(`Waiting for the rate limit of ${this.endpoint}`, signal.reason);
       const [granted, value] = (await this.#eval(ACQUIRE, [this.#keys.requests, this.#keys.tokens, this.#keys.pause], [
-        this.limit.windowMs, this.limit.requestsPerWindow, this.limit.tokensPerWindow, estimate, grantId,
+        this.limit.windowMs + this.limit.guardMs, this.limit.requestsPerWindow, this.limit.tokensPerWindow, estimate, grantId,
       ])) as [number, number];
       if (granted === 1) {
         const waitedMs = Date.now() - started;
         this.stats.granted++;
         this.stats.waitedMs += waitedMs;
         // `value` is the grant's time on Redis's clock (the clock the windows are measured with).
-        return { grantId, waitedMs, grantedAt: value };
+        return { grantId, tokens: estimate, waitedMs, grantedAt: value };
       }
       if (granted === -1) {
         throw new UsageError(`One call of ${estimate} tokens exceeds the token limit of ${this.endpoint} (${this.limit.tokensPerWindow} per ${this.limit.windowMs} ms)`, 'Raise the token limit or make the prompt smaller.');
@@ -131,11 +151,16 @@ export class RedisRateLimiter {
     }
   }
 
+  /** Re-dates a grant to now: call it right before sending the request the grant was for. */
+  async stamp(grant: { grantId: string; tokens: number }): Promise<void> {
+    await this.#eval(STAMP, [this.#keys.requests, this.#keys.tokens], [grant.grantId, grant.tokens]);
+  }
+
   /** Records tokens a granted call spent beyond its estimate (they count from now on). */
   async settle(grantId: string, extraTokens: number): Promise<void> {
     const extra = Math.ceil(extraTokens);
     if (extra <= 0 || this.limit.tokensPerWindow === 0) return;
-    await this.#eval(SETTLE, [this.#keys.tokens], [`${grantId}-extra`, extra, this.limit.windowMs]);
+    await this.#eval(SETTLE, [this.#keys.tokens], [`${grantId}-extra`, extra, this.limit.windowMs + this.limit.guardMs]);
   }
 
   /** Holds back every worker's calls to this endpoint for `ms` (after a 429 answer). */
@@ -180,8 +205,10 @@ export function limitPolicy(policy: Policy, limiter: RedisRateLimiter, options: 
   const limited = async <T>(call: () => Promise<PolicyResult<T>>, signal: AbortSignal | undefined): Promise<PolicyResult<T>> => {
     for (let attempt = 0; ; attempt++) {
       const reserved = estimate();
-      const { grantId } = await limiter.acquire(reserved, signal);
+      const grant = await limiter.acquire(reserved, signal);
+      const { grantId } = grant;
       try {
+        await limiter.stamp(grant);
         const result = await call();
         const used = tokensOf(result.usage);
         calls++;
@@ -239,8 +266,10 @@ export function limitModel(model: ModelV1, limiter: RedisRateLimiter, options: {
     generate: async (request) => {
       const { abortSignal, ...rest } = request;
       const reserved = Math.ceil(JSON.stringify(rest.messages).length / charsPerToken) + (rest.maxOutputTokens ?? 0);
-      const { grantId } = await limiter.acquire(reserved, abortSignal);
+      const grant = await limiter.acquire(reserved, abortSignal);
+      const { grantId } = grant;
       try {
+        await limiter.stamp(grant);
         const result = await model.generate(request);
         await limiter.settle(grantId, (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0) - reserved);
         return result;
