@@ -62,6 +62,16 @@ describe('RedisRateLimiter', () => {
     await expect(limiters[0]?.acquire(1001)).rejects.toMatchObject({ code: 'ARBOR_USAGE' });
   });
 
+  it('counts a request where it was sent, however late after its grant', async () => {
+    const endpoint = `e-${ulid()}`;
+    const limiter = workerLimiter(endpoint, { requestsPerWindow: 1, windowMs: 300, guardMs: 0 });
+    const first = await limiter.acquire();
+    // A busy process sends it 250 ms after the grant: the next window opens 300 ms after the sending.
+    limiter.stamp(first, first.grantedAt + 250);
+    const second = await limiter.acquire();
+    expect(second.grantedAt - first.grantedAt).toBeGreaterThanOrEqual(550);
+  });
+
   it('holds back every worker after one of them is answered 429', async () => {
     const endpoint = `e-${ulid()}`;
     const [a, b] = [workerLimiter(endpoint, { requestsPerWindow: 1000 }), workerLimiter(endpoint, { requestsPerWindow: 1000 })];

@@ -80,15 +80,14 @@ return 1
 `;
 
 /**
- * Moves a grant's time to now, just before its request is sent: time spent between the grant and the
- * sending (a busy process, a slow network) must not let the next window open early.
+ * Re-dates a grant to the moment its request was sent (the caller's clock, taken right before sending):
+ * the limiter then counts each request where it really happened, however long the process took between
+ * the grant and the sending (a busy event loop, a slow network). Never moves a time back.
  */
 const STAMP = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', 'GT', now, ARGV[1])
-if tonumber(ARGV[2]) > 0 then redis.call('ZADD', KEYS[2], 'XX', 'GT', now, ARGV[1] .. ':' .. ARGV[2]) end
-return now
+redis.call('ZADD', KEYS[1], 'GT', tonumber(ARGV[3]), ARGV[1])
+if tonumber(ARGV[2]) > 0 then redis.call('ZADD', KEYS[2], 'GT', tonumber(ARGV[3]), ARGV[1] .. ':' .. ARGV[2]) end
+return 1
 `;
 
 /** Extends the shared pause to at least `ms` from now (never shortens it). */
@@ -151,9 +150,12 @@ export class RedisRateLimiter {
     }
   }
 
-  /** Re-dates a grant to now: call it right before sending the request the grant was for. */
-  async stamp(grant: { grantId: string; tokens: number }): Promise<void> {
-    await this.#eval(STAMP, [this.#keys.requests, this.#keys.tokens], [grant.grantId, grant.tokens]);
+  /**
+   * Records when the granted request is sent: call it right before sending, with `Date.now()`. It does not
+   * wait for Redis (the request should not), and a failure to record only makes the limit a little looser.
+   */
+  stamp(grant: { grantId: string; tokens: number }, sentAt = Date.now()): void {
+    this.#eval(STAMP, [this.#keys.requests, this.#keys.tokens], [grant.grantId, grant.tokens, sentAt]).catch(() => undefined);
   }
 
   /** Records tokens a granted call spent beyond its estimate (they count from now on). */
@@ -208,7 +210,7 @@ export function limitPolicy(policy: Policy, limiter: RedisRateLimiter, options: 
       const grant = await limiter.acquire(reserved, signal);
       const { grantId } = grant;
       try {
-        await limiter.stamp(grant);
+        limiter.stamp(grant);
         const result = await call();
         const used = tokensOf(result.usage);
         calls++;
@@ -269,7 +271,7 @@ export function limitModel(model: ModelV1, limiter: RedisRateLimiter, options: {
       const grant = await limiter.acquire(reserved, abortSignal);
       const { grantId } = grant;
       try {
-        await limiter.stamp(grant);
+        limiter.stamp(grant);
         const result = await model.generate(request);
         await limiter.settle(grantId, (result.usage.inputTokens ?? 0) + (result.usage.outputTokens ?? 0) - reserved);
         return result;

@@ -26,6 +26,8 @@ export function findPostgresBin(): string | undefined {
 export interface StartPostgresOptions {
   /** Keep running after this process exits (for `scripts/services.mjs start`). Default false. */
   detached?: boolean;
+  /** Keep PostgreSQL's durability settings (fsync, synchronous commit) for measurements. Default false. */
+  durable?: boolean;
   log?: (line: string) => void;
 }
 
@@ -33,7 +35,7 @@ export interface StartPostgresOptions {
  * Starts a throwaway PostgreSQL server: a fresh cluster in a temporary directory, listening on a free
  * loopback port, superuser `arbor` with trust authentication. Installs the Debian package when missing.
  * PostgreSQL refuses to run as root, so under root the cluster belongs to the `postgres` user (or `nobody`).
- * Durability is traded for speed (fsync off): this server is for tests and benchmarks only.
+ * Durability is traded for speed (fsync off) unless `durable` is set: this server is for tests and benchmarks.
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<RunningService> {
   let bin = findPostgresBin();
@@ -63,7 +65,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     join(bin, 'postgres'),
     [
       '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', sockets,
-      '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
+      ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
       '-c', 'max_connections=300', '-c', 'shared_buffers=64MB',
     ],
     { stdio: ['ignore', logFd, logFd], detached: options.detached ?? false, ...(owner === undefined ? {} : { uid: owner.uid, gid: owner.gid }) },
