@@ -27,6 +27,10 @@ export interface ActionDescriptor {
   idempotent: boolean;
   stages?: string[];
   preconditions: string[];
+  /** Names of the postconditions, when the action has any. */
+  postconditions?: string[];
+  /** What each masked argument accepts, by argument path, when the action declares masks. */
+  masks?: Record<string, string>;
   inputSchema: Record<string, unknown>;
   outputSchema?: Record<string, unknown>;
 }
@@ -99,7 +103,7 @@ export class ActionSpace implements Iterable<AnyAction> {
 
   /** JSON Schema (draft 2020-12) of an action's input, from zod's own converter. */
   inputJsonSchema(name: string): Record<string, unknown> {
-    return toJsonSchema(this.get(name).input, 'input');
+    return inputJsonSchemaOf(this.get(name));
   }
 
   /** JSON Schema of an action's output, or undefined when it declares none. */
@@ -142,9 +146,18 @@ export function describeAction(action: AnyAction): ActionDescriptor {
     idempotent: action.idempotent,
     ...(action.stages === undefined ? {} : { stages: [...action.stages] }),
     preconditions: action.preconditions.map((precondition) => precondition.name),
-    inputSchema: toJsonSchema(action.input, 'input'),
+    ...(action.postconditions.length === 0 ? {} : { postconditions: action.postconditions.map((postcondition) => postcondition.name) }),
+    ...(Object.keys(action.masks).length === 0
+      ? {}
+      : { masks: Object.fromEntries(Object.entries(action.masks).map(([path, mask]) => [path, mask.description])) }),
+    inputSchema: inputJsonSchemaOf(action),
     ...(outputSchema === undefined ? {} : { outputSchema }),
   };
+}
+
+/** The JSON Schema of an action's input: the one it was imported from, or zod's conversion. */
+export function inputJsonSchemaOf(action: AnyAction): Record<string, unknown> {
+  return action.inputJsonSchema ?? toJsonSchema(action.input, 'input');
 }
 
 function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

@@ -5,6 +5,10 @@ export {
   type ActionContext,
   type ActionDefinition,
   type ActionSource,
+  type ArgumentMask,
+  type MaskCheck,
+  type Postcondition,
+  type PostconditionResult,
   type AnyAction,
   type Effect,
   type Precondition,
@@ -14,6 +18,7 @@ export {
 export {
   ActionSpace,
   describeAction,
+  inputJsonSchemaOf,
   type ActionDescriptor,
   type ActionFilter,
   type ActionSpaceEvent,

@@ -1,15 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark } from './benchmark.js';
+import { mcpBenchmark } from './mcp.js';
+import { inspectorBenchmark } from './inspector.js';
 import { plannersBenchmark } from './planners.js';
 import { recordingBenchmark } from './recording.js';
 import { scaleBenchmark } from './scale.js';
+import { sandboxBenchmark } from './sandbox.js';
+import { retrievalBenchmark } from './retrieval/index.js';
 
 /**
  * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
-const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, scaleBenchmark];
+const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, retrievalBenchmark, sandboxBenchmark, mcpBenchmark, inspectorBenchmark, scaleBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

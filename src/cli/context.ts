@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { configEnvironmentFactory, DEFAULT_CONFIG_ENVIRONMENT, loadConfig, type LoadedConfig } from '../config/index.js';
 import { approveAll, type ApprovalPolicy } from '../execution/index.js';
 import { defaultEnvironments, type EnvironmentRegistry } from '../environments/index.js';
 import { openStore, type Store } from '../provenance/index.js';
@@ -15,6 +16,7 @@ export interface CliIo {
 
 export interface GlobalOptions {
   store?: string;
+  config?: string;
   json: boolean;
   debug: boolean;
   yes: boolean;
@@ -27,6 +29,8 @@ export class CliContext {
   readonly environments: EnvironmentRegistry;
   readonly #program: Command;
   #store: Store | undefined;
+  #config: LoadedConfig | undefined;
+  #configLoaded = false;
 
   constructor(program: Command, io: CliIo, environments: EnvironmentRegistry = defaultEnvironments()) {
     this.#program = program;
@@ -38,6 +42,7 @@ export class CliContext {
     const opts = this.#program.opts<Partial<GlobalOptions>>();
     return {
       ...(opts.store === undefined ? {} : { store: opts.store }),
+      ...(opts.config === undefined ? {} : { config: opts.config }),
       json: opts.json === true,
       debug: opts.debug === true,
       yes: opts.yes === true,
@@ -53,6 +58,37 @@ export class CliContext {
   async store(): Promise<Store> {
     this.#store ??= await openStore({ location: this.options.store ?? this.io.env.ARBOR_STORE });
     return this.#store;
+  }
+
+  /**
+   * The arbor.config file of the working directory (or --config), loaded once; its environment is then
+   * registered so runs recorded against it replay and fork by name. Undefined when there is none.
+   */
+  async config(): Promise<LoadedConfig | undefined> {
+    if (this.#configLoaded) return this.#config;
+    const file = this.options.config ?? this.io.env.ARBOR_CONFIG;
+    this.#config = await loadConfig(file === undefined ? {} : { file });
+    this.#configLoaded = true;
+    if (this.#config !== undefined) {
+      this.environments.register(
+        configEnvironmentFactory(this.#config, {
+          onWarning: (warning) => this.err(`warning: ${warning.code}: ${warning.message}`),
+          ...(this.options.debug ? { onStderr: (server: string, line: string) => this.err(`[${server}] ${line}`) } : {}),
+        }),
+      );
+    }
+    return this.#config;
+  }
+
+  /** The config as loaded before the command ran (the CLI loads it in a preAction hook); undefined when there is none. */
+  get loadedConfig(): LoadedConfig | undefined {
+    return this.#config;
+  }
+
+  /** The environment commands use when none is named: the config's, else the built-in demo. */
+  async defaultEnvironment(): Promise<string> {
+    const config = await this.config();
+    return config === undefined ? 'demo/orders' : (config.config.name ?? DEFAULT_CONFIG_ENVIRONMENT);
   }
 
   out(text = ''): void {

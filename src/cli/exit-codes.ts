@@ -7,7 +7,7 @@ export const ExitCode = {
   failure: 1,
   /** The command line was wrong (unknown option, bad argument). */
   usage: 2,
-  /** A run stopped because a step was blocked (an irreversible action without approval, a precondition). */
+  /** A run stopped because a step was blocked (an irreversible action without approval, a precondition, a guard); `policy check` found the call would be blocked. */
   blocked: 3,
   /** A verify replay found a divergence. */
   diverged: 4,
@@ -25,8 +25,12 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
     case 'ARBOR_USAGE':
     case 'ARBOR_INVALID_INPUT':
     case 'ARBOR_BATCH_FILE':
+    case 'ARBOR_CONFIG_INVALID':
     case 'ARBOR_MODEL_SPEC':
     case 'ARBOR_MODEL_API_KEY_MISSING':
+    case 'ARBOR_INVALID_PAIRS':
+    case 'ARBOR_OPENAPI_DOCUMENT':
+    case 'ARBOR_EMBEDDING_MODEL_REQUIRED':
       return ExitCode.usage;
     case 'ARBOR_NOT_FOUND':
     case 'ARBOR_NO_SUCH_ACTION':
@@ -37,6 +41,11 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
       return ExitCode.store;
     case 'ARBOR_APPROVAL_REQUIRED':
     case 'ARBOR_PRECONDITION_FAILED':
+    case 'ARBOR_STAGE_VIOLATION':
+    case 'ARBOR_STAGE_UNKNOWN':
+    case 'ARBOR_ARGUMENT_MASKED':
+    case 'ARBOR_POLICY_DENIED':
+    case 'ARBOR_GUARD_FAILED':
       return ExitCode.blocked;
     default:
       return ExitCode.failure;

@@ -19,10 +19,10 @@ export function addModelOptions(command: Command): Command {
 }
 
 /**
- * The model settings a command should use: --model, then ARBOR_MODEL, then `config` (the config file's
- * `model` entry, once the config module passes it). Undefined when none names one.
+ * The model settings a command should use: --model, then ARBOR_MODEL, then `config` (default: the config
+ * file's `model` entry). Undefined when none names one.
  */
-export function modelSettingsFromCli(cli: CliContext, flags: ModelFlags, config?: string | ModelSettings): ModelSettings | undefined {
+export function modelSettingsFromCli(cli: CliContext, flags: ModelFlags, config: string | ModelSettings | undefined = cli.loadedConfig?.config.model): ModelSettings | undefined {
   return resolveModelSettings({
     ...(flags.model === undefined ? {} : { flag: flags.model }),
     ...(flags.modelApiKeyEnv === undefined ? {} : { apiKeyEnvFlag: flags.modelApiKeyEnv }),

@@ -1,20 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ActionSpace, defineAction } from '../actions/index.js';
 import { ArborError } from '../errors/index.js';
-import { createTempStore } from '../internal/temp-store.js';
+import { useTempStore } from '../internal/test-support.js';
 import { sha256 } from '../provenance/index.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import { approveAll, Executor, type Guard } from './index.js';
 
 let store: SqliteStore;
-let cleanup: () => Promise<void>;
-
-beforeEach(() => {
-  ({ store, cleanup } = createTempStore());
-});
-afterEach(async () => {
-  await cleanup();
+useTempStore((opened) => {
+  store = opened;
 });
 
 const quantity = z.object({ sku: z.string().min(1), qty: z.number().int().positive() });

@@ -8,9 +8,11 @@ import {
   ApprovalRequiredError,
   ArborError,
   CancelledError,
+  GuardFailedError,
   InvalidInputError,
   InvalidOutputError,
   NotFoundError,
+  PostconditionFailedError,
   PreconditionFailedError,
   RunClosedError,
 } from '../errors/index.js';
@@ -27,7 +29,7 @@ import {
   type Store,
 } from '../provenance/index.js';
 import { denyIrreversible, normalizeDecision, type ApprovalPolicy } from './approval.js';
-import type { Guard, GuardCall } from './guard.js';
+import type { Guard, GuardCall, GuardVerdict } from './guard.js';
 import { NondeterminismLog, systemEntropy, type EntropySources } from './nondeterminism.js';
 import type { StepResult } from './step-result.js';
 
@@ -91,7 +93,8 @@ interface InternalExecuteOptions extends ExecuteOptions {
 }
 
 const NEVER_ABORTED = new AbortController().signal;
-const NOT_RETRIED = new Set(['ARBOR_INVALID_INPUT', 'ARBOR_APPROVAL_REQUIRED', 'ARBOR_PRECONDITION_FAILED', 'ARBOR_CANCELLED']);
+// A failed postcondition means the action ran: retrying would repeat its effect.
+const NOT_RETRIED = new Set(['ARBOR_INVALID_INPUT', 'ARBOR_APPROVAL_REQUIRED', 'ARBOR_PRECONDITION_FAILED', 'ARBOR_POSTCONDITION_FAILED', 'ARBOR_CANCELLED']);
 
 /**
  * Runs actions and records every call as a step in the provenance store: validated input, output,
@@ -264,6 +267,9 @@ export class Run {
       this.#replayBySeq === undefined ? undefined : (recorded?.nondeterminism ?? []),
     );
     const metadata: JsonObject = { ...options.metadata };
+    // Record where the action came from unless it is plain TypeScript: the MCP server, the document, or
+    // for a generated action the version and the run that created it.
+    if (action.source.kind !== 'typescript') metadata.source = JSON.parse(JSON.stringify(action.source)) as JsonObject;
     const inputHashed = hashInput(rawInput);
     let intentWritten = false;
     executor.options.onEvent?.({ type: 'step-start', runId: this.id, stepId, seq, action: action.name, depth });
@@ -318,7 +324,7 @@ export class Run {
     if (!validation.ok) return finish('failed', null, new InvalidInputError(action.name, validation.issues));
     const input = validation.value;
     const state = executor.options.observe?.();
-    const guardCall: GuardCall = { runId: this.id, stepId, action, input, state };
+    const guardCall: GuardCall = { runId: this.id, stepId, parentStepId, depth, action, input, state };
 
     for (const precondition of action.preconditions) {
       let verdict: { ok: boolean; reason?: string; observed?: JsonValue };
@@ -336,10 +342,15 @@ export class Run {
     const guardNotes: JsonObject = {};
     for (const guard of executor.options.guards ?? []) {
       if (guard.before === undefined) continue;
-      const verdict = await guard.before(guardCall);
+      let verdict: GuardVerdict;
+      try {
+        verdict = await guard.before(guardCall);
+      } catch (error) {
+        verdict = guardFailure(guard.name, action.name, error);
+      }
       if (!verdict.allow) {
         metadata.guards = { ...guardNotes, [guard.name]: { allow: false, code: verdict.code, reason: verdict.reason, ...(verdict.data ?? {}) } };
-        return finish('blocked', null, new ArborError(verdict.code, `Action "${action.name}" was blocked by ${guard.name}: ${verdict.reason}`, { data: { guard: guard.name, ...verdict.data } }));
+        return finish('blocked', null, verdict.error ?? new ArborError(verdict.code, `Action "${action.name}" was blocked by ${guard.name}: ${verdict.reason}`, { data: { guard: guard.name, ...verdict.data } }));
       }
       if (verdict.note !== undefined) guardNotes[guard.name] = verdict.note;
     }
@@ -388,13 +399,36 @@ export class Run {
       return finish('failed', null, new InvalidOutputError(action.name, [{ path: [], message: 'the output is not JSON-serializable' }]));
     }
     const outputJson = JSON.parse(outputHashed.json) as JsonValue;
+    if (action.postconditions.length > 0) {
+      const stateAfter = executor.options.observe?.();
+      for (const postcondition of action.postconditions) {
+        let verdict: { ok: boolean; reason?: string; observed?: JsonValue };
+        try {
+          verdict = normalizePrecondition(await postcondition.check(input, output, { state: stateAfter, stateBefore: state }));
+        } catch (error) {
+          verdict = { ok: false, reason: `the check threw: ${error instanceof Error ? error.message : String(error)}` };
+        }
+        if (!verdict.ok) {
+          const reason = verdict.reason ?? 'it does not hold';
+          metadata.postcondition = { name: postcondition.name, reason, ...(verdict.observed === undefined ? {} : { observed: verdict.observed }) };
+          return finish('failed', outputHashed, new PostconditionFailedError(action.name, postcondition.name, reason, verdict.observed));
+        }
+      }
+    }
     for (const guard of executor.options.guards ?? []) {
       if (guard.after === undefined) continue;
-      const verdict = await guard.after({ ...guardCall, output: outputJson });
-      if (!verdict.allow) {
-        metadata.guards = { ...((metadata.guards as JsonObject | undefined) ?? {}), [guard.name]: { allow: false, code: verdict.code, reason: verdict.reason, ...(verdict.data ?? {}) } };
-        return finish('failed', outputHashed, new ArborError(verdict.code, `Action "${action.name}" failed ${guard.name}: ${verdict.reason}`, { data: { guard: guard.name, ...verdict.data } }));
+      let verdict: GuardVerdict;
+      try {
+        verdict = await guard.after({ ...guardCall, output: outputJson });
+      } catch (error) {
+        verdict = guardFailure(guard.name, action.name, error);
       }
+      const notes = (metadata.guards as JsonObject | undefined) ?? {};
+      if (!verdict.allow) {
+        metadata.guards = { ...notes, [guard.name]: { allow: false, code: verdict.code, reason: verdict.reason, ...(verdict.data ?? {}) } };
+        return finish('failed', outputHashed, verdict.error ?? new ArborError(verdict.code, `Action "${action.name}" failed ${guard.name}: ${verdict.reason}`, { data: { guard: guard.name, ...verdict.data } }));
+      }
+      if (verdict.note !== undefined) metadata.guards = { ...notes, [guard.name]: { ...((notes[guard.name] as JsonObject | undefined) ?? {}), ...verdict.note } };
     }
     const result = await finish('ok', outputHashed, null);
     for (const guard of executor.options.guards ?? []) await guard.commit?.({ ...guardCall, output: outputJson });
@@ -423,7 +457,12 @@ export class Run {
       random: () => log.random(),
       record: (key, fn) => log.record(key, fn),
       call: async (name, nestedInput) => {
-        const nested = await this.#execute(name, nestedInput, { parentStepId: stepId, depth: depth + 1, signal });
+        // A signal that can never abort adds nothing but the cost of watching it: pass it on only when live.
+        const nested = await this.#execute(name, nestedInput, {
+          parentStepId: stepId,
+          depth: depth + 1,
+          ...(signal === NEVER_ABORTED ? {} : { signal }),
+        });
         if (!nested.ok) throw nested.error;
         return nested.output;
       },
@@ -453,7 +492,16 @@ function hashInput(value: unknown): HashedJson & { error?: string } {
   const hashed = tryHash(value);
   if (hashed !== null) return hashed;
   // Keep a trace of what was passed even though it cannot be recorded as JSON.
-  return { ...hashJson({ $unserializable: String(value) }), error: 'the input is not JSON-serializable' };
+  return { ...hashJson({ $unserializable: describeUnserializable(value) }), error: 'the input is not JSON-serializable' };
+}
+
+function describeUnserializable(value: unknown): string {
+  try {
+    return String(value).slice(0, 1000);
+  } catch {
+    // Objects without a prototype (or with a throwing toString) cannot even be turned into text.
+    return `[${typeof value}]`;
+  }
 }
 
 function tryHash(value: unknown): HashedJson | null {
@@ -462,6 +510,11 @@ function tryHash(value: unknown): HashedJson | null {
   } catch {
     return null;
   }
+}
+
+function guardFailure(guard: string, action: string, error: unknown): GuardVerdict {
+  const failure = new GuardFailedError(guard, action, error);
+  return { allow: false, code: failure.code, reason: String(failure.data.message), error: failure };
 }
 
 function normalizePrecondition(result: PreconditionResult): { ok: boolean; reason?: string; observed?: JsonValue } {

@@ -18,6 +18,13 @@ export function hashJson(value: unknown): HashedJson {
 export function canonicalJson(value: unknown): string {
   const json = canonicalize(value === undefined ? null : value);
   if (json === undefined) throw new TypeError('value cannot be represented as JSON');
+  // canonicalize writes sparse arrays and functions nested in values as text that is not JSON ("[,]",
+  // "[undefined]"): such values are not JSON values, so refuse them like a BigInt or a cycle.
+  try {
+    JSON.parse(json);
+  } catch {
+    throw new TypeError('value cannot be represented as JSON (a sparse array or a function inside it)');
+  }
   return json;
 }
 

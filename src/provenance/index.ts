@@ -14,6 +14,7 @@ export {
 } from './queries.js';
 export {
   stepIdOf,
+  type GeneratedActionRecord,
   type NondeterministicValue,
   type RunQuery,
   type RunRecord,

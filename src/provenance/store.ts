@@ -98,6 +98,31 @@ export interface SearchNodeRecord {
   data: JsonObject;
 }
 
+/** A function saved as an action (the action library): one version of it, with its source and origin. */
+export interface GeneratedActionRecord {
+  name: string;
+  /** 1 for the first version of a name; each save of changed code adds one. */
+  version: number;
+  description: string;
+  /** JavaScript source of a function taking the action's input; it runs in the sandbox. */
+  code: string;
+  /** sha256 of the code. */
+  codeHash: string;
+  /** JSON Schema of the input, declared or inferred. */
+  inputSchema: JsonObject;
+  outputSchema: JsonObject | null;
+  /** The action's effect, which also bounds the tools its code may call. */
+  effect: Effect;
+  tags: string[];
+  /** The run it came from (null when a user saved it outside any run). */
+  originRunId: string | null;
+  /** The code step in which the function ran successfully. */
+  originStepId: string | null;
+  createdBy: 'agent' | 'user';
+  createdAt: number;
+  metadata: JsonObject;
+}
+
 /**
  * The provenance store port. Implementations: SQLite (embedded default) and PostgreSQL. Every method is
  * async so that both fit; every write is atomic.
@@ -137,6 +162,16 @@ export interface Store {
   /** Inserts or replaces search-tree nodes of a run. */
   putSearchNodes(nodes: SearchNodeRecord[]): Promise<void>;
   listSearchNodes(runId: string, query?: { parentId?: number | null; limit?: number; offset?: number }): Promise<SearchNodeRecord[]>;
+
+  /**
+   * Saves a generated action as the next version of its name (1 for a new name), atomically, and returns
+   * the record as stored.
+   */
+  addGeneratedAction(action: Omit<GeneratedActionRecord, 'version'>): Promise<GeneratedActionRecord>;
+  /** The given version of a generated action, or its latest when `version` is omitted. */
+  getGeneratedAction(name: string, version?: number): Promise<GeneratedActionRecord | undefined>;
+  /** The latest version of every generated action by name; with `name`, every version of that one, oldest first. */
+  listGeneratedActions(query?: { name?: string }): Promise<GeneratedActionRecord[]>;
 
   close(): Promise<void>;
 }

@@ -1,21 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { ActionSpace, defineAction } from '../actions/index.js';
 import type { Environment } from '../environments/index.js';
 import { createOrdersEnvironment, fulfilOrderScript } from '../environments/index.js';
 import { approveAll, Executor } from '../execution/index.js';
-import { createTempStore } from '../internal/temp-store.js';
+import { useTempStore } from '../internal/test-support.js';
 import { diffRuns, runSteps } from '../provenance/index.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import { fork, replay } from './index.js';
 
 let store: SqliteStore;
-let cleanup: () => Promise<void>;
-beforeEach(() => {
-  ({ store, cleanup } = createTempStore());
-});
-afterEach(async () => {
-  await cleanup();
+useTempStore((opened) => {
+  store = opened;
 });
 
 /** A counter world whose `bump` action can be made to misbehave from step `faultAt` on. */

@@ -78,6 +78,9 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
       const planner = createPlanner(options.strategy, options.branching === undefined ? {} : { branching: numberOption('--branching', options.branching, 1, 100) });
       const store = await cli.store();
       const format = cli.format;
+      // The config's stages, masks and policy rules: planners see only allowed actions, the executor enforces them.
+      const config = await cli.config();
+      const guards = config === undefined ? undefined : (await import('../../guards/index.js')).guardsFromConfig(config.config, { store, approval: cli.approval() });
       const result = await cli.progress(`Searching with ${planner.name}`, (report) =>
         plan({
           environment,
@@ -88,6 +91,7 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
           store,
           budget,
           approval: cli.approval(),
+          ...(guards === undefined ? {} : { guards: [...guards.guards], candidates: guards.candidates() }),
           maxDepth: numberOption('--max-depth', options.maxDepth, 1, 1000),
           onEvent: (event) => {
             if (event.type === 'policy-call') report(`${event.modelCalls} ${simulated ? 'simulated ' : ''}model calls, ${event.tokens} tokens`);

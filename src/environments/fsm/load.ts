@@ -29,7 +29,14 @@ export function parseFsmDomain(text: string, file = '<inline>'): FsmModel {
     }
     return position(0, field);
   };
-  const parsed = domainSchema.safeParse(document.toJS());
+  let value: unknown;
+  try {
+    value = document.toJS();
+  } catch (error) {
+    // An alias to an anchor that is never set, say: the parser reports it only when converting.
+    throw new EnvironmentFileError(position(0, ''), error instanceof Error ? error.message.split('\n')[0] ?? 'cannot be read' : String(error), 'Fix the YAML anchors and aliases.');
+  }
+  const parsed = domainSchema.safeParse(value);
   if (!parsed.success) {
     // A misspelt field also makes the real one look missing: report the misspelling, it is the cause.
     const issue = parsed.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? parsed.error.issues[0];

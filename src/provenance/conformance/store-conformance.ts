@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ActionSpace, defineAction } from '../../actions/index.js';
 import type { Environment } from '../../environments/index.js';
-import { StepConflictError, StoreCorruptError, StoreVersionError } from '../../errors/index.js';
+import { InvalidRecordError, StepConflictError, StoreCorruptError, StoreVersionError } from '../../errors/index.js';
 import { approveAll, Executor } from '../../execution/index.js';
 import { fork, replay } from '../../replay/index.js';
+import { DenseIndex, EMBEDDING_CACHE_NAMESPACE } from '../../retrieval/index.js';
+import { startOpenAITestServer, type OpenAITestServer } from '../../testing/index.js';
 import { hashJson } from '../content-hash.js';
 import { diffRuns, exportRun, lineage, resolveRunId, resolveStep, runSteps } from '../queries.js';
-import { stepIdOf, type SearchNodeRecord, type Store } from '../store.js';
+import { stepIdOf, type GeneratedActionRecord, type SearchNodeRecord, type Store, type StepWrite } from '../store.js';
 import { runRecord, stepWrite } from './step-fixtures.js';
 
 /**
@@ -263,6 +266,131 @@ export function describeStoreConformance(name: string, getHarness: () => StoreHa
         expect((await store.listSearchNodes('R1', { parentId: null })).map((n) => n.nodeId)).toEqual([0]);
         expect((await store.listSearchNodes('R1', { parentId: 0 })).map((n) => n.nodeId)).toEqual([1, 2]);
         expect((await store.listSearchNodes('R1', { limit: 2, offset: 1 })).map((n) => n.nodeId)).toEqual([1, 2]);
+      });
+    });
+
+    describe('record checks', () => {
+      const invalid = { code: 'ARBOR_INVALID_RECORD' };
+
+      it('refuses malformed steps with a typed error and writes nothing of them', async () => {
+        await store.createRun(runRecord('R1'));
+        const bad: Array<Partial<Record<keyof StepWrite, unknown>>> = [
+          { id: 'R1:7' },
+          { effect: 'dangerous' },
+          { status: 'done' },
+          { inputJson: '{not json' },
+          { inputHash: '' },
+          { attempt: 0 },
+          { startedAt: Number.NaN },
+          { nondeterminism: [{ kind: 'clock', value: 1 }] },
+          { metadata: { at: new Map([['a', 1]]) } },
+          { error: { message: 'no code' } },
+        ];
+        for (const overrides of bad) {
+          await expect(store.insertStep({ ...stepWrite('R1', 0), ...overrides } as StepWrite), JSON.stringify(Object.keys(overrides))).rejects.toBeInstanceOf(InvalidRecordError);
+        }
+        expect(await store.listSteps('R1')).toEqual([]);
+        await store.insertStep(stepWrite('R1', 0, { output: undefined, status: 'running', endedAt: null, durationUs: null, effect: 'irreversible' }));
+        await expect(store.completeStep({ ...stepWrite('R1', 0, { effect: 'irreversible' }), status: 'finished' } as unknown as StepWrite)).rejects.toMatchObject(invalid);
+        expect((await store.getStep('R1:0'))?.status).toBe('running');
+      });
+
+      it('refuses malformed runs, run updates, search nodes, blobs and cache entries, leaving what was stored', async () => {
+        await expect(store.createRun({ ...runRecord('R1'), status: 'paused' } as never)).rejects.toMatchObject(invalid);
+        await expect(store.createRun({ ...runRecord('R2'), metadata: { f: () => 1 } } as never)).rejects.toMatchObject(invalid);
+        expect(await store.listRuns()).toEqual([]);
+        await store.createRun(runRecord('R3', { metadata: { kept: true } }));
+        await expect(store.updateRun('R3', { status: 'paused' } as never)).rejects.toMatchObject(invalid);
+        await expect(store.updateRun('R3', { metadata: [1] } as never)).rejects.toMatchObject(invalid);
+        expect(await store.getRun('R3')).toMatchObject({ status: 'running', metadata: { kept: true } });
+        const node: SearchNodeRecord = { runId: 'R3', nodeId: 0, parentId: null, depth: 0, action: null, input: null, status: 'open', stepId: null, g: 0, h: null, value: null, visits: 0, data: {} };
+        await expect(store.putSearchNodes([node, { ...node, nodeId: 1, g: Number.NaN }])).rejects.toMatchObject(invalid);
+        expect(await store.listSearchNodes('R3')).toEqual([]);
+        await expect(store.putBlob(42 as never)).rejects.toMatchObject(invalid);
+        await expect(store.putCached('ns', 'k', { not: 'text' } as never)).rejects.toMatchObject(invalid);
+        expect(await store.getCached('ns', 'k')).toBeUndefined();
+      });
+
+      it('keeps the values the checks admit exactly: large safe integers, fractional times, infinite costs', async () => {
+        const run = runRecord('R1', { createdAt: 1_700_000_000_000.5, forkSeq: null });
+        await store.createRun(run);
+        expect(await store.getRun('R1')).toEqual(run);
+        const big = 2 ** 40 + 3;
+        const step = stepWrite('R1', big, { parentStepId: null, depth: big, attempt: big, startedAt: 1_700_000_000_000.25, endedAt: 1_700_000_000_001.75, durationUs: 1500.5 });
+        await store.insertStep(step);
+        expect(await store.getStep(stepIdOf('R1', big))).toMatchObject({ seq: big, depth: big, attempt: big, startedAt: 1_700_000_000_000.25, endedAt: 1_700_000_000_001.75, durationUs: 1500.5 });
+        expect(await store.nextSeq('R1')).toBe(big + 1);
+        await store.putSearchNodes([{ runId: 'R1', nodeId: big, parentId: null, depth: 0, action: null, input: null, status: 'dead-end', stepId: null, g: Number.POSITIVE_INFINITY, h: -0.125, value: null, visits: big, data: {} }]);
+        expect(await store.listSearchNodes('R1')).toMatchObject([{ nodeId: big, g: Number.POSITIVE_INFINITY, h: -0.125, visits: big }]);
+      });
+    });
+
+    describe('generated actions (the action library)', () => {
+      const draft = (name: string, code: string, extra: Partial<GeneratedActionRecord> = {}): Omit<GeneratedActionRecord, 'version'> => ({
+        name, description: `does ${name}`, code, codeHash: hashJson(code).hash, inputSchema: { type: 'object', properties: { q: { type: 'string' } } }, outputSchema: null,
+        effect: 'read', tags: ['generated', 'ünïcode'], originRunId: null, originStepId: null, createdBy: 'agent', createdAt: 1_700_000_000_000, metadata: { note: 1 }, ...extra,
+      });
+
+      it('numbers versions per name, keeps every field, and lists the latest of each name', async () => {
+        await store.createRun(runRecord('R1'));
+        expect(await store.listGeneratedActions()).toEqual([]);
+        const first = await store.addGeneratedAction(draft('b.search', 'v1', { originRunId: 'R1', originStepId: 'R1:3', createdBy: 'user', outputSchema: { type: 'array' } }));
+        expect(first).toEqual({ ...draft('b.search', 'v1', { originRunId: 'R1', originStepId: 'R1:3', createdBy: 'user', outputSchema: { type: 'array' } }), version: 1 });
+        expect((await store.addGeneratedAction(draft('b.search', 'v22'))).version).toBe(2);
+        expect((await store.addGeneratedAction(draft('a.fetch', 'v1', { effect: 'write' }))).version).toBe(1);
+        expect((await store.listGeneratedActions()).map((record) => `${record.name}@${record.version}`)).toEqual(['a.fetch@1', 'b.search@2']);
+        expect((await store.listGeneratedActions({ name: 'b.search' })).map((record) => record.code)).toEqual(['v1', 'v22']);
+        expect(await store.getGeneratedAction('b.search')).toMatchObject({ version: 2, code: 'v22' });
+        expect(await store.getGeneratedAction('b.search', 1)).toEqual(first);
+        expect(await store.getGeneratedAction('b.search', 3)).toBeUndefined();
+        expect(await store.getGeneratedAction('missing')).toBeUndefined();
+        expect(await store.listGeneratedActions({ name: 'missing' })).toEqual([]);
+      });
+
+      it('gives concurrent saves of one name distinct versions, from two handles', async () => {
+        const other = await open(location);
+        const saved = await Promise.all(Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? store : other).addGeneratedAction(draft('shared', `v${index}`))));
+        expect(saved.map((record) => record.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect((await other.listGeneratedActions({ name: 'shared' })).map((record) => record.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      });
+    });
+
+    describe('embedding cache', () => {
+      let server: OpenAITestServer;
+      beforeAll(async () => {
+        server = await startOpenAITestServer();
+      });
+      afterAll(async () => {
+        await server.close();
+      });
+
+      it('keeps vectors a real embedding model returned, so a second handle embeds nothing again', async () => {
+        const model = createOpenAICompatible({ name: 'loopback', baseURL: server.baseURL, apiKey: 'test' }).embeddingModel('test-embed');
+        const first = new DenseIndex({ model, store });
+        first.set('weather', 'Weather forecast: rain and wind');
+        first.set('invoice', 'Send an invoice to a customer');
+        await first.sync();
+        const [query] = await first.embed(['rain tomorrow']);
+        expect(first.embedded).toBe(3);
+
+        const second = new DenseIndex({ model, store: await open(location) });
+        second.set('weather', 'Weather forecast: rain and wind');
+        second.set('invoice', 'Send an invoice to a customer');
+        second.set('maps', 'Driving route between two places');
+        await second.sync();
+        const [again] = await second.embed(['rain tomorrow']);
+        // Only the new text went to the model: the other two vectors and the query came from the store.
+        expect(second.embedded).toBe(1);
+        expect(server.requestsTo('embeddings').flatMap((request) => (request.body as { input: string[] }).input).slice(-1)).toEqual(['Driving route between two places']);
+        expect(again).toEqual(query);
+        const others = (name: string) => name !== 'maps';
+        expect(second.nearest(again!, 2, others)).toEqual(first.nearest(query!, 2));
+      });
+
+      it('reads an entry written under the embedding namespace by another handle', async () => {
+        const other = await open(location);
+        await other.putCached(EMBEDDING_CACHE_NAMESPACE, 'm:h', JSON.stringify({ dimensions: 2, vector: 'AACAPwAAAAA=' }));
+        expect(await store.getCached(EMBEDDING_CACHE_NAMESPACE, 'm:h')).toBe('{"dimensions":2,"vector":"AACAPwAAAAA="}');
       });
     });
 

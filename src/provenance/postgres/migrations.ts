@@ -5,9 +5,11 @@ import type { Migration } from '../sqlite/migrations.js';
  * test fails when the two lists drift). Applied versions are rows of `arbor_migrations`, whose presence
  * also marks a schema as Arbor's. Append only, like the SQLite list.
  *
- * Differences from SQLite, on purpose: epoch milliseconds and microseconds are BIGINT; ids compare in
- * byte order (COLLATE "C") so prefix lookups and ordering match SQLite's; JSON stays TEXT, so the exact
- * canonical bytes that were hashed are the bytes stored.
+ * Differences from SQLite, on purpose: integers are BIGINT (SQLite's are 64-bit, and the record checks let
+ * any safe integer through); times and durations are DOUBLE PRECISION, which holds every integer up to 2^53
+ * exactly and also the fractional values SQLite keeps as REAL, so both stores return what they were given;
+ * ids compare in byte order (COLLATE "C") so prefix lookups and ordering match SQLite's; JSON stays TEXT,
+ * so the exact canonical bytes that were hashed are the bytes stored.
  */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -20,9 +22,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         task TEXT,
         environment TEXT,
         parent_run_id TEXT COLLATE "C" REFERENCES runs(id),
-        fork_seq INTEGER,
-        created_at BIGINT NOT NULL,
-        ended_at BIGINT,
+        fork_seq BIGINT,
+        created_at DOUBLE PRECISION NOT NULL,
+        ended_at DOUBLE PRECISION,
         metadata TEXT NOT NULL DEFAULT '{}'
       );
       CREATE INDEX runs_created_at ON runs(created_at);
@@ -30,15 +32,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
 
       CREATE TABLE blobs (
         hash TEXT COLLATE "C" PRIMARY KEY,
-        size INTEGER NOT NULL,
+        size BIGINT NOT NULL,
         content TEXT NOT NULL
       );
 
       CREATE TABLE steps (
         run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id),
-        seq INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
         parent_step_id TEXT COLLATE "C",
-        depth INTEGER NOT NULL DEFAULT 0,
+        depth BIGINT NOT NULL DEFAULT 0,
         kind TEXT NOT NULL DEFAULT 'action',
         action TEXT NOT NULL,
         effect TEXT NOT NULL,
@@ -49,10 +51,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         status TEXT NOT NULL,
         error_code TEXT,
         error TEXT,
-        started_at BIGINT NOT NULL,
-        ended_at BIGINT,
-        duration_us BIGINT,
-        attempt INTEGER NOT NULL DEFAULT 1,
+        started_at DOUBLE PRECISION NOT NULL,
+        ended_at DOUBLE PRECISION,
+        duration_us DOUBLE PRECISION,
+        attempt BIGINT NOT NULL DEFAULT 1,
         nondeterminism TEXT NOT NULL DEFAULT '[]',
         metadata TEXT NOT NULL DEFAULT '{}',
         PRIMARY KEY (run_id, seq)
@@ -62,15 +64,15 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         namespace TEXT NOT NULL,
         key TEXT NOT NULL,
         value_hash TEXT COLLATE "C" NOT NULL REFERENCES blobs(hash),
-        created_at BIGINT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (namespace, key)
       );
 
       CREATE TABLE search_nodes (
         run_id TEXT COLLATE "C" NOT NULL REFERENCES runs(id),
-        node_id INTEGER NOT NULL,
-        parent_id INTEGER,
-        depth INTEGER NOT NULL,
+        node_id BIGINT NOT NULL,
+        parent_id BIGINT,
+        depth BIGINT NOT NULL,
         action TEXT,
         input TEXT,
         status TEXT NOT NULL,
@@ -78,11 +80,37 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         g DOUBLE PRECISION,
         h DOUBLE PRECISION,
         value DOUBLE PRECISION,
-        visits INTEGER NOT NULL DEFAULT 0,
+        visits BIGINT NOT NULL DEFAULT 0,
         data TEXT NOT NULL DEFAULT '{}',
         PRIMARY KEY (run_id, node_id)
       );
       CREATE INDEX search_nodes_parent ON search_nodes(run_id, parent_id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'generated actions (the action library)',
+    sql: `
+      -- Functions an agent or a user saved as actions: every version kept, with its source and where it
+      -- came from (the run, and the code step in which it ran successfully).
+      CREATE TABLE generated_actions (
+        name TEXT COLLATE "C" NOT NULL,
+        version BIGINT NOT NULL,
+        description TEXT NOT NULL,
+        code TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        input_schema TEXT NOT NULL,
+        output_schema TEXT,
+        effect TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        origin_run_id TEXT COLLATE "C",
+        origin_step_id TEXT COLLATE "C",
+        created_by TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (name, version)
+      );
+      CREATE INDEX generated_actions_origin ON generated_actions(origin_run_id);
     `,
   },
 ];

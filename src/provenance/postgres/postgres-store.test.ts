@@ -77,6 +77,32 @@ describe('PostgresStore', () => {
     }
   });
 
+  it('migrates a version 1 schema in place to the generated-actions version, keeping its runs', async () => {
+    const location = await postgresHarness.freshLocation();
+    const schema = schemaOf(location);
+    // A store as an Arbor with migration 1 only left it.
+    await withClient(database.url, async (client) => {
+      await client.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+      await client.query(POSTGRES_MIGRATIONS[0]?.sql ?? '');
+      await client.query(`CREATE TABLE arbor_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);
+        INSERT INTO arbor_migrations VALUES (1, 'v1', 0);
+        INSERT INTO runs (id, status, created_at) VALUES ('R1', 'succeeded', 1)`);
+    });
+    const store = await PostgresStore.open(location);
+    try {
+      expect((await store.getRun('R1'))?.status).toBe('succeeded');
+      const saved = await store.addGeneratedAction({
+        name: 'a', description: 'does a', code: 'v1', codeHash: 'h', inputSchema: { type: 'object' }, outputSchema: null, effect: 'read',
+        tags: [], originRunId: 'R1', originStepId: null, createdBy: 'user', createdAt: 1, metadata: {},
+      });
+      expect(saved.version).toBe(1);
+      const versions = await store.query<{ version: number }>('SELECT version FROM arbor_migrations ORDER BY version');
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('hides the password in its location and rejects a bad schema name', () => {
     const parsed = parseLocation('postgres://arbor:s3cret@db.example:5433/runs?schema=team_a&sslmode=disable');
     expect(parsed.location).toBe('postgres://arbor:***@db.example:5433/runs?sslmode=disable&schema=team_a');

@@ -1,9 +1,11 @@
 import pg from 'pg';
 import type { Effect } from '../../actions/index.js';
-import { ArborError, StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from '../../errors/index.js';
+import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from '../../errors/index.js';
 import type { JsonObject, JsonValue } from '../../internal/json.js';
 import { sha256 } from '../content-hash.js';
+import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
+  GeneratedActionRecord,
   RunQuery,
   RunRecord,
   RunStatus,
@@ -69,6 +71,15 @@ const SQL = {
   insertBlob: 'INSERT INTO blobs (hash, size, content) VALUES ($1, $2, $3) ON CONFLICT (hash) DO NOTHING',
   getBlob: 'SELECT content FROM blobs WHERE hash = $1',
   getCached: 'SELECT b.content FROM cache c JOIN blobs b ON b.hash = c.value_hash WHERE c.namespace = $1 AND c.key = $2',
+  addGeneratedAction: `INSERT INTO generated_actions (name, version, description, code, code_hash, input_schema, output_schema, effect, tags,
+      origin_run_id, origin_step_id, created_by, created_at, metadata)
+    SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+    FROM generated_actions WHERE name = $1
+    RETURNING *`,
+  getGeneratedAction: 'SELECT * FROM generated_actions WHERE name = $1 AND version = $2',
+  getLatestGeneratedAction: 'SELECT * FROM generated_actions WHERE name = $1 ORDER BY version DESC LIMIT 1',
+  listGeneratedActionVersions: 'SELECT * FROM generated_actions WHERE name = $1 ORDER BY version',
+  listLatestGeneratedActions: `SELECT DISTINCT ON (name) * FROM generated_actions ORDER BY name, version DESC`,
   putCached: `WITH b AS (INSERT INTO blobs (hash, size, content) VALUES ($3, $4, $5) ON CONFLICT (hash) DO NOTHING)
     INSERT INTO cache (namespace, key, value_hash, created_at) VALUES ($1, $2, $3, $6)
     ON CONFLICT (namespace, key) DO UPDATE SET value_hash = EXCLUDED.value_hash, created_at = EXCLUDED.created_at`,
@@ -107,6 +118,23 @@ interface StepRow {
   metadata: string;
   input_json: string;
   output_json: string | null;
+}
+
+interface GeneratedActionRow {
+  name: string;
+  version: number;
+  description: string;
+  code: string;
+  code_hash: string;
+  input_schema: string;
+  output_schema: string | null;
+  effect: string;
+  tags: string;
+  origin_run_id: string | null;
+  origin_step_id: string | null;
+  created_by: string;
+  created_at: number;
+  metadata: string;
 }
 
 interface SearchNodeRow {
@@ -152,6 +180,7 @@ export class PostgresStore implements Store {
       max: options.poolSize ?? 10,
       // Qualified once per connection, so every statement can name tables plainly.
       options: `-c search_path=${quoteIdent(schema)}${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
+      // BIGINT to numbers: the record checks admit safe integers only, so nothing is rounded.
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
       connectionTimeoutMillis: 15_000,
     });
@@ -167,10 +196,12 @@ export class PostgresStore implements Store {
   }
 
   async createRun(run: RunRecord): Promise<void> {
-    await this.#query(SQL.insertRun, [run.id, run.status, run.task, run.environment, run.parentRunId, run.forkSeq, run.createdAt, run.endedAt, JSON.stringify(run.metadata)]);
+    const metadata = checkRunRecord(run);
+    await this.#query(SQL.insertRun, [run.id, run.status, run.task, run.environment, run.parentRunId, run.forkSeq, run.createdAt, run.endedAt, metadata]);
   }
 
   async updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'metadata'>>): Promise<void> {
+    checkRunPatch(patch);
     const sets: string[] = [];
     const params: unknown[] = [id];
     const set = (column: string, value: unknown) => {
@@ -217,7 +248,7 @@ export class PostgresStore implements Store {
   }
 
   async insertStep(step: StepWrite): Promise<void> {
-    const params = stepParams(step);
+    const params = stepParams(step, checkStepWrite(step));
     const blobs = blobParams(step, params);
     const sql = blobs === null ? SQL.insertStep : `${WITH_BLOBS} ${SQL.insertStep}`;
     const result = await this.#query(sql, blobs === null ? params : [...params, ...blobs], blobs === null ? 'arbor_insert_step' : 'arbor_insert_step_blobs');
@@ -237,7 +268,7 @@ export class PostgresStore implements Store {
   }
 
   async completeStep(step: StepWrite): Promise<void> {
-    const params = stepParams(step);
+    const params = stepParams(step, checkStepWrite(step));
     const [inputBlob, outputBlob] = blobParams(step, params) ?? [null, null];
     const result = await this.#query(
       SQL.completeStep,
@@ -251,7 +282,7 @@ export class PostgresStore implements Store {
   async getStep(id: string): Promise<StepRecord | undefined> {
     const separator = id.lastIndexOf(':');
     const seq = Number(id.slice(separator + 1));
-    if (separator <= 0 || !Number.isInteger(seq) || id.slice(separator + 1).trim() === '' || Math.abs(seq) > 2 ** 31 - 1) return undefined;
+    if (separator <= 0 || !Number.isSafeInteger(seq) || id.slice(separator + 1).trim() === '') return undefined;
     const row = (await this.#query<StepRow>(SQL.getStep, [id.slice(0, separator), seq], 'arbor_get_step')).rows[0];
     return row === undefined ? undefined : toStep(row);
   }
@@ -266,6 +297,7 @@ export class PostgresStore implements Store {
   }
 
   async putBlob(json: string): Promise<string> {
+    if (typeof json !== 'string') throw new InvalidRecordError('blob', [`a blob must be JSON text, got ${typeof json}`]);
     const hash = sha256(json);
     await this.#query(SQL.insertBlob, [hash, Buffer.byteLength(json), json]);
     return hash;
@@ -280,10 +312,14 @@ export class PostgresStore implements Store {
   }
 
   async putCached(namespace: string, key: string, json: string): Promise<void> {
+    if (typeof namespace !== 'string' || typeof key !== 'string' || typeof json !== 'string') {
+      throw new InvalidRecordError('cache entry', ['cache entries are a namespace, a key and JSON text, all strings']);
+    }
     await this.#query(SQL.putCached, [namespace, key, sha256(json), Buffer.byteLength(json), json, Date.now()]);
   }
 
   async putSearchNodes(nodes: SearchNodeRecord[]): Promise<void> {
+    checkSearchNodes(nodes);
     if (nodes.length === 0) return;
     // Last write of a node wins, as with INSERT OR REPLACE (one statement cannot update a row twice).
     const unique = [...new Map(nodes.map((node) => [`${node.runId}\u0000${node.nodeId}`, node])).values()];
@@ -339,6 +375,41 @@ export class PostgresStore implements Store {
       visits: row.visits,
       data: JSON.parse(row.data) as JsonObject,
     }));
+  }
+
+  async addGeneratedAction(action: Omit<GeneratedActionRecord, 'version'>): Promise<GeneratedActionRecord> {
+    const params = [
+      action.name, action.description, action.code, action.codeHash, JSON.stringify(action.inputSchema),
+      action.outputSchema === null ? null : JSON.stringify(action.outputSchema), action.effect, JSON.stringify(action.tags),
+      action.originRunId, action.originStepId, action.createdBy, action.createdAt, JSON.stringify(action.metadata),
+    ];
+    // Two writers saving the same name at once both compute the same next version; the primary key refuses
+    // the second, which then reads the new maximum and tries again (SQLite serializes writers instead).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = (await this.#query<GeneratedActionRow>(SQL.addGeneratedAction, params)).rows[0];
+        if (row === undefined) throw new StoreError(`Saving generated action "${action.name}" returned nothing`);
+        return toGeneratedAction(row);
+      } catch (error) {
+        if (attempt >= 5 || !isUniqueViolation(error)) throw error;
+      }
+    }
+  }
+
+  async getGeneratedAction(name: string, version?: number): Promise<GeneratedActionRecord | undefined> {
+    if (version !== undefined && !Number.isSafeInteger(version)) return undefined;
+    const result = version === undefined
+      ? await this.#query<GeneratedActionRow>(SQL.getLatestGeneratedAction, [name])
+      : await this.#query<GeneratedActionRow>(SQL.getGeneratedAction, [name, version]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : toGeneratedAction(row);
+  }
+
+  async listGeneratedActions(query: { name?: string } = {}): Promise<GeneratedActionRecord[]> {
+    const result = query.name === undefined
+      ? await this.#query<GeneratedActionRow>(SQL.listLatestGeneratedActions, [])
+      : await this.#query<GeneratedActionRow>(SQL.listGeneratedActionVersions, [query.name]);
+    return result.rows.map(toGeneratedAction);
   }
 
   /** Runs SQL on this store's schema (for administration, tests and the worker's own bookkeeping). */
@@ -496,13 +567,19 @@ function inline(json: string | null): string | null {
   return json !== null && (json.length <= INLINE_LIMIT / 4 || Buffer.byteLength(json) <= INLINE_LIMIT) ? json : null;
 }
 
-/** Positional parameters $1..$20 of a step row. */
-function stepParams(step: StepWrite): unknown[] {
+/** Positional parameters $1..$20 of a step row (with the parts the record checks serialized). */
+function stepParams(step: StepWrite, serialized: SerializedStep): unknown[] {
   return [
     step.runId, step.seq, step.parentStepId, step.depth, step.kind, step.action, step.effect, step.inputHash, inline(step.inputJson),
-    step.outputHash, inline(step.outputJson), step.status, step.error?.code ?? null, step.error === null ? null : JSON.stringify(step.error),
-    step.startedAt, step.endedAt, step.durationUs, step.attempt, JSON.stringify(step.nondeterminism), JSON.stringify(step.metadata),
+    step.outputHash, inline(step.outputJson), step.status, step.error?.code ?? null, serialized.error,
+    step.startedAt, step.endedAt, step.durationUs, step.attempt, serialized.nondeterminism, serialized.metadata,
   ];
+}
+
+/** A unique-key violation (SQLSTATE 23505), possibly wrapped in a StoreError by `#query`. */
+function isUniqueViolation(error: unknown): boolean {
+  const cause = error instanceof Error && 'cause' in error ? error.cause : undefined;
+  return [error, cause].some((candidate) => candidate instanceof Error && 'code' in candidate && candidate.code === '23505');
 }
 
 /** $21 and $22: the input and output JSON that go to `blobs` (too large to inline), or null when neither does. */
@@ -522,6 +599,25 @@ function toRun(row: RunRow): RunRecord {
     forkSeq: row.fork_seq,
     createdAt: row.created_at,
     endedAt: row.ended_at,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+  };
+}
+
+function toGeneratedAction(row: GeneratedActionRow): GeneratedActionRecord {
+  return {
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    code: row.code,
+    codeHash: row.code_hash,
+    inputSchema: JSON.parse(row.input_schema) as JsonObject,
+    outputSchema: row.output_schema === null ? null : (JSON.parse(row.output_schema) as JsonObject),
+    effect: row.effect as Effect,
+    tags: JSON.parse(row.tags) as string[],
+    originRunId: row.origin_run_id,
+    originStepId: row.origin_step_id,
+    createdBy: row.created_by === 'user' ? 'user' : 'agent',
+    createdAt: row.created_at,
     metadata: JSON.parse(row.metadata) as JsonObject,
   };
 }

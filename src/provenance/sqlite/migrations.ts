@@ -88,6 +88,32 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX search_nodes_parent ON search_nodes(run_id, parent_id);
     `,
   },
+  {
+    version: 2,
+    name: 'generated actions (the action library)',
+    sql: `
+      -- Functions an agent or a user saved as actions: every version kept, with its source and where it
+      -- came from (the run, and the code step in which it ran successfully).
+      CREATE TABLE generated_actions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        code TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        input_schema TEXT NOT NULL,
+        output_schema TEXT,
+        effect TEXT NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        origin_run_id TEXT,
+        origin_step_id TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (name, version)
+      ) WITHOUT ROWID;
+      CREATE INDEX generated_actions_origin ON generated_actions(origin_run_id);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Effect } from '../../actions/index.js';
-import { ArborError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
+import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
 import type { JsonObject, JsonValue } from '../../internal/json.js';
 import { sha256 } from '../content-hash.js';
+import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
+  GeneratedActionRecord,
   RunQuery,
   RunRecord,
   RunStatus,
@@ -80,6 +82,23 @@ interface SearchNodeRow {
   value: number | null;
   visits: number;
   data: string;
+}
+
+interface GeneratedActionRow {
+  name: string;
+  version: number;
+  description: string;
+  code: string;
+  code_hash: string;
+  input_schema: string;
+  output_schema: string | null;
+  effect: string;
+  tags: string;
+  origin_run_id: string | null;
+  origin_step_id: string | null;
+  created_by: string;
+  created_at: number;
+  metadata: string;
 }
 
 const STEP_COLUMNS = `s.run_id, s.seq, s.parent_step_id, s.depth, s.kind, s.action, s.effect, s.input_hash, s.output_hash,
@@ -181,6 +200,24 @@ export class SqliteStore implements Store {
       putCached: db.prepare(
         'INSERT OR REPLACE INTO cache (namespace, key, value_hash, created_at) VALUES (?, ?, ?, ?)',
       ),
+      addGeneratedAction: db.prepare<Record<string, unknown>, GeneratedActionRow>(
+        `INSERT INTO generated_actions (name, version, description, code, code_hash, input_schema, output_schema, effect, tags,
+           origin_run_id, origin_step_id, created_by, created_at, metadata)
+         SELECT @name, coalesce(max(version), 0) + 1, @description, @code, @codeHash, @inputSchema, @outputSchema, @effect, @tags,
+           @originRunId, @originStepId, @createdBy, @createdAt, @metadata
+         FROM generated_actions WHERE name = @name
+         RETURNING *`,
+      ),
+      getGeneratedAction: db.prepare<[string, number], GeneratedActionRow>('SELECT * FROM generated_actions WHERE name = ? AND version = ?'),
+      getLatestGeneratedAction: db.prepare<[string], GeneratedActionRow>(
+        'SELECT * FROM generated_actions WHERE name = ? ORDER BY version DESC LIMIT 1',
+      ),
+      listGeneratedActionVersions: db.prepare<[string], GeneratedActionRow>('SELECT * FROM generated_actions WHERE name = ? ORDER BY version'),
+      listLatestGeneratedActions: db.prepare<[], GeneratedActionRow>(
+        `SELECT g.* FROM generated_actions g
+         WHERE g.version = (SELECT max(version) FROM generated_actions l WHERE l.name = g.name)
+         ORDER BY g.name`,
+      ),
       putSearchNode: db.prepare(
         `INSERT OR REPLACE INTO search_nodes (run_id, node_id, parent_id, depth, action, input, status, step_id, g, h, value, visits, data)
          VALUES (@runId, @nodeId, @parentId, @depth, @action, @input, @status, @stepId, @g, @h, @value, @visits, @data)`,
@@ -189,10 +226,12 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: RunRecord): Promise<void> {
-    this.#write(() => this.#statements.insertRun.run(runParams(run)));
+    const metadata = checkRunRecord(run);
+    this.#write(() => this.#statements.insertRun.run({ ...run, metadata }));
   }
 
   async updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'endedAt' | 'metadata'>>): Promise<void> {
+    checkRunPatch(patch);
     const sets: string[] = [];
     const params: Record<string, unknown> = { id };
     const set = (column: string, key: string, value: unknown) => {
@@ -241,7 +280,7 @@ export class SqliteStore implements Store {
 
   async insertStep(step: StepWrite): Promise<void> {
     const s = this.#statements;
-    const params = stepParams(step);
+    const params = stepParams(step, checkStepWrite(step));
     const write = () => {
       this.#insertBlobs(step, params);
       const result = s.insertStep.run(params);
@@ -264,7 +303,7 @@ export class SqliteStore implements Store {
   }
 
   async completeStep(step: StepWrite): Promise<void> {
-    const params = stepParams(step);
+    const params = stepParams(step, checkStepWrite(step));
     this.#write(() =>
       this.#db.transaction(() => {
         this.#insertBlobs(step, params);
@@ -292,6 +331,7 @@ export class SqliteStore implements Store {
   }
 
   async putBlob(json: string): Promise<string> {
+    if (typeof json !== 'string') throw new InvalidRecordError('blob', [`a blob must be JSON text, got ${typeof json}`]);
     const hash = sha256(json);
     this.#write(() => this.#statements.insertBlob.run(hash, Buffer.byteLength(json), json));
     return hash;
@@ -306,6 +346,9 @@ export class SqliteStore implements Store {
   }
 
   async putCached(namespace: string, key: string, json: string): Promise<void> {
+    if (typeof namespace !== 'string' || typeof key !== 'string' || typeof json !== 'string') {
+      throw new InvalidRecordError('cache entry', ['cache entries are a namespace, a key and JSON text, all strings']);
+    }
     const hash = sha256(json);
     this.#write(() =>
       this.#db.transaction(() => {
@@ -316,6 +359,7 @@ export class SqliteStore implements Store {
   }
 
   async putSearchNodes(nodes: SearchNodeRecord[]): Promise<void> {
+    checkSearchNodes(nodes);
     const statement = this.#statements.putSearchNode;
     this.#write(() =>
       this.#db.transaction(() => {
@@ -357,6 +401,42 @@ export class SqliteStore implements Store {
       visits: row.visits,
       data: JSON.parse(row.data) as JsonObject,
     }));
+  }
+
+  async addGeneratedAction(action: Omit<GeneratedActionRecord, 'version'>): Promise<GeneratedActionRecord> {
+    const row = this.#write(() =>
+      this.#statements.addGeneratedAction.get({
+        name: action.name,
+        description: action.description,
+        code: action.code,
+        codeHash: action.codeHash,
+        inputSchema: JSON.stringify(action.inputSchema),
+        outputSchema: action.outputSchema === null ? null : JSON.stringify(action.outputSchema),
+        effect: action.effect,
+        tags: JSON.stringify(action.tags),
+        originRunId: action.originRunId,
+        originStepId: action.originStepId,
+        createdBy: action.createdBy,
+        createdAt: action.createdAt,
+        metadata: JSON.stringify(action.metadata),
+      }),
+    );
+    if (row === undefined) throw new StoreError(`Saving generated action "${action.name}" returned nothing`);
+    return toGeneratedAction(row);
+  }
+
+  async getGeneratedAction(name: string, version?: number): Promise<GeneratedActionRecord | undefined> {
+    const row = this.#read(() =>
+      version === undefined ? this.#statements.getLatestGeneratedAction.get(name) : this.#statements.getGeneratedAction.get(name, version),
+    );
+    return row === undefined ? undefined : toGeneratedAction(row);
+  }
+
+  async listGeneratedActions(query: { name?: string } = {}): Promise<GeneratedActionRecord[]> {
+    const rows = this.#read(() =>
+      query.name === undefined ? this.#statements.listLatestGeneratedActions.all() : this.#statements.listGeneratedActionVersions.all(query.name as string),
+    );
+    return rows.map(toGeneratedAction);
   }
 
   async close(): Promise<void> {
@@ -432,15 +512,11 @@ function toStoreError(location: string, error: unknown): Error {
   return error instanceof Error ? error : new StoreError(String(error));
 }
 
-function runParams(run: RunRecord) {
-  return { ...run, metadata: JSON.stringify(run.metadata) };
-}
-
 function inline(json: string | null): string | null {
   return json !== null && json.length <= INLINE_LIMIT / 4 ? json : json !== null && Buffer.byteLength(json) <= INLINE_LIMIT ? json : null;
 }
 
-function stepParams(step: StepWrite) {
+function stepParams(step: StepWrite, serialized: SerializedStep) {
   return {
     runId: step.runId,
     seq: step.seq,
@@ -455,13 +531,13 @@ function stepParams(step: StepWrite) {
     outputJson: inline(step.outputJson),
     status: step.status,
     errorCode: step.error?.code ?? null,
-    error: step.error === null ? null : JSON.stringify(step.error),
+    error: serialized.error,
     startedAt: step.startedAt,
     endedAt: step.endedAt,
     durationUs: step.durationUs,
     attempt: step.attempt,
-    nondeterminism: JSON.stringify(step.nondeterminism),
-    metadata: JSON.stringify(step.metadata),
+    nondeterminism: serialized.nondeterminism,
+    metadata: serialized.metadata,
   };
 }
 
@@ -475,6 +551,25 @@ function toRun(row: RunRow): RunRecord {
     forkSeq: row.fork_seq,
     createdAt: row.created_at,
     endedAt: row.ended_at,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+  };
+}
+
+function toGeneratedAction(row: GeneratedActionRow): GeneratedActionRecord {
+  return {
+    name: row.name,
+    version: row.version,
+    description: row.description,
+    code: row.code,
+    codeHash: row.code_hash,
+    inputSchema: JSON.parse(row.input_schema) as JsonObject,
+    outputSchema: row.output_schema === null ? null : (JSON.parse(row.output_schema) as JsonObject),
+    effect: row.effect as Effect,
+    tags: JSON.parse(row.tags) as string[],
+    originRunId: row.origin_run_id,
+    originStepId: row.origin_step_id,
+    createdBy: row.created_by === 'user' ? 'user' : 'agent',
+    createdAt: row.created_at,
     metadata: JSON.parse(row.metadata) as JsonObject,
   };
 }

@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { InvertedIndex } from './inverted-index.js';
+import { splitWords, stem } from './text.js';
+
+/*
+ * Case memory at the level of tool choice: the tasks in which actions were used successfully, kept per
+ * action (deduplicated, capped) and matched against a new query as a nearest-neighbour vote. A past task
+ * votes for every action it used, in proportion to how similar it is to the query, so the actions needed
+ * together for a kind of request come back together.
+ */
+
+/** One remembered task and the actions that served it. */
+export interface ExperienceEntry {
+  task: string;
+  actions: string[];
+  /** How often this task (after normalisation) was learned. */
+  count: number;
+  /** Where it was learned from: `run:<id>` or `pairs:<label>` (the first few). */
+  sources: string[];
+}
+
+export interface ExperienceOptions {
+  /** Tasks remembered per action; the oldest are forgotten first. Default 5000. */
+  capPerAction?: number;
+  /** Past tasks that vote for a query. Default 20. */
+  neighbours?: number;
+}
+
+/** A past task that matched a query, with its similarity in [0, 1]. */
+export interface ExperienceMatch {
+  task: string;
+  actions: readonly string[];
+  similarity: number;
+}
+
+/** What experience says about one action for a query. */
+export interface ExperienceVote {
+  score: number;
+  /** The past tasks that voted for it, most similar first. */
+  tasks: ExperienceMatch[];
+}
+
+export interface SerializedExperience {
+  version: 1;
+  capPerAction: number;
+  entries: ExperienceEntry[];
+  learnedRuns: string[];
+}
+
+const serializedSchema = z.object({
+  version: z.literal(1),
+  capPerAction: z.number().int().positive(),
+  entries: z.array(z.object({ task: z.string(), actions: z.array(z.string()), count: z.number().int().positive(), sources: z.array(z.string()) })),
+  learnedRuns: z.array(z.string()),
+});
+
+const MAX_SOURCES = 5;
+
+interface StoredEntry extends ExperienceEntry {
+  key: string;
+}
+
+/**
+ * The terms of a task for matching past tasks: every stemmed word (function words included: requests of
+ * one kind share their phrasing) plus word pairs around slots, where a capitalised name or a number stands
+ * (`in §cap`, `§num latitude`), which capture the shape of a request beyond its changing values.
+ */
+export function experienceTerms(text: string): string[] {
+  const terms = splitWords(text).map(stem);
+  const raw = text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}']/gu) ?? [];
+  const shape = raw.map((token, index) => {
+    if (/^\p{N}/u.test(token)) return '§num';
+    if (index > 0 && /^\p{Lu}/u.test(token) && token !== 'I') return '§cap';
+    return /^\p{L}/u.test(token) ? stem(token.toLowerCase()) : token;
+  });
+  for (let i = 1; i < shape.length; i++) {
+    const previous = shape[i - 1]!;
+    const current = shape[i]!;
+    if (previous.startsWith('§') || current.startsWith('§')) terms.push(`${previous}_${current}`);
+  }
+  return terms;
+}
+
+function normaliseTask(task: string): string {
+  return task.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** A deduplicated, per-action capped memory of past tasks, searchable by similarity. */
+export class ExperienceMemory {
+  readonly capPerAction: number;
+  readonly neighbours: number;
+  readonly #entries = new Map<string, StoredEntry>();
+  /** Entry keys per action, oldest first. */
+  readonly #byAction = new Map<string, string[]>();
+  readonly #learnedRuns = new Set<string>();
+  readonly #index = new InvertedIndex({ fields: [{ name: 'task', boost: 1, b: 1 }], k1: 2 });
+
+  constructor(options: ExperienceOptions = {}) {
+    this.capPerAction = options.capPerAction ?? 5000;
+    this.neighbours = options.neighbours ?? 20;
+    if (!Number.isInteger(this.capPerAction) || this.capPerAction < 1) throw new RangeError('capPerAction must be a positive integer');
+  }
+
+  /** Remembered tasks. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Remembers that `actions` served `task`. A task seen before (ignoring case and spacing) is merged, not
+   * duplicated; an action over its cap forgets its oldest task.
+   */
+  add(task: string, actions: readonly string[], source?: string): void {
+    const text = task.trim();
+    const unique = [...new Set(actions)];
+    if (text === '' || unique.length === 0) return;
+    const key = normaliseTask(text);
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = { key, task: text, actions: [], count: 0, sources: [] };
+      this.#entries.set(key, entry);
+      this.#index.add(key, [experienceTerms(text)]);
+    }
+    entry.count++;
+    if (source !== undefined && entry.sources.length < MAX_SOURCES && !entry.sources.includes(source)) entry.sources.push(source);
+    for (const action of unique) {
+      if (entry.actions.includes(action)) continue;
+      entry.actions.push(action);
+      const keys = this.#byAction.get(action) ?? [];
+      keys.push(key);
+      this.#byAction.set(action, keys);
+      if (keys.length > this.capPerAction) this.#forget(action, keys.shift()!, false);
+    }
+  }
+
+  /** The tasks remembered for an action, oldest first. */
+  tasksFor(action: string): ExperienceEntry[] {
+    return (this.#byAction.get(action) ?? []).map((key) => publicEntry(this.#entries.get(key)!));
+  }
+
+  entries(): ExperienceEntry[] {
+    return [...this.#entries.values()].map(publicEntry);
+  }
+
+  /** Forgets everything remembered for an action (for example when it is removed for good). */
+  forgetAction(action: string): void {
+    for (const key of this.#byAction.get(action) ?? []) this.#forget(action, key, false);
+    this.#byAction.delete(action);
+  }
+
+  hasLearnedRun(runId: string): boolean {
+    return this.#learnedRuns.has(runId);
+  }
+
+  markRunLearned(runId: string): void {
+    this.#learnedRuns.add(runId);
+  }
+
+  /** The past tasks most similar to the query, with similarities in [0, 1]. */
+  match(query: string, limit = this.neighbours): ExperienceMatch[] {
+    const terms = experienceTerms(query);
+    if (terms.length === 0 || this.#entries.size === 0) return [];
+    const self = this.#index.selfScore(terms);
+    if (self <= 0) return [];
+    return this.#index.search(terms, limit).map((hit) => {
+      const entry = this.#entries.get(hit.key)!;
+      return { task: entry.task, actions: [...entry.actions], similarity: Math.min(1, hit.score / self) };
+    });
+  }
+
+  /** Each action's vote for the query: the summed similarity of the past tasks that used it. */
+  votes(query: string): Map<string, ExperienceVote> {
+    const votes = new Map<string, ExperienceVote>();
+    for (const match of this.match(query)) {
+      for (const action of match.actions) {
+        const vote = votes.get(action) ?? { score: 0, tasks: [] };
+        vote.score += match.similarity;
+        vote.tasks.push(match);
+        votes.set(action, vote);
+      }
+    }
+    return votes;
+  }
+
+  toJSON(): SerializedExperience {
+    return { version: 1, capPerAction: this.capPerAction, entries: this.entries(), learnedRuns: [...this.#learnedRuns] };
+  }
+
+  /** Rebuilds a memory from its JSON form (throws a ZodError-backed RangeError on malformed input). */
+  static fromJSON(value: unknown, options: ExperienceOptions = {}): ExperienceMemory {
+    const parsed = serializedSchema.safeParse(value);
+    if (!parsed.success) throw new RangeError(`Malformed experience memory: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const memory = new ExperienceMemory({ capPerAction: parsed.data.capPerAction, ...options });
+    for (const entry of parsed.data.entries) {
+      memory.add(entry.task, entry.actions, entry.sources[0]);
+      const stored = memory.#entries.get(normaliseTask(entry.task));
+      if (stored !== undefined) {
+        stored.count = entry.count;
+        stored.sources = entry.sources.slice(0, MAX_SOURCES);
+      }
+    }
+    for (const run of parsed.data.learnedRuns) memory.#learnedRuns.add(run);
+    return memory;
+  }
+
+  #forget(action: string, key: string, updateList = true): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    entry.actions = entry.actions.filter((name) => name !== action);
+    if (updateList) {
+      const keys = this.#byAction.get(action);
+      if (keys !== undefined) {
+        const position = keys.indexOf(key);
+        if (position >= 0) keys.splice(position, 1);
+      }
+    }
+    if (entry.actions.length === 0) {
+      this.#entries.delete(key);
+      this.#index.remove(key);
+    }
+  }
+}
+
+function publicEntry(entry: StoredEntry): ExperienceEntry {
+  return { task: entry.task, actions: [...entry.actions], count: entry.count, sources: [...entry.sources] };
+}

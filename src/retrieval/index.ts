@@ -1,0 +1,11 @@
+export { ToolIndex, groupOf, type GroupSummary, type HitExplanation, type RetrievalStrategy, type SearchHit, type SearchOptions, type SearchResult, type ToolIndexOptions } from './tool-index.js';
+export { actionDocument, DEFAULT_FIELD_BOOSTS, DOCUMENT_FIELDS, parameterText, type ActionDocument, type DocumentField, type FieldBoosts } from './action-document.js';
+export { InvertedIndex, type FieldContribution, type IndexField, type IndexHit, type IndexSearchOptions, type InvertedIndexOptions } from './inverted-index.js';
+export { DenseIndex, EMBEDDING_CACHE_NAMESPACE, embeddingModelId, type DenseIndexOptions } from './dense-index.js';
+export { reciprocalRankFusion, DEFAULT_RRF_K, type RankedList } from './fusion.js';
+export { ExperienceMemory, experienceTerms, type ExperienceEntry, type ExperienceMatch, type ExperienceOptions, type ExperienceVote, type SerializedExperience } from './experience.js';
+export { analyze, splitWords, stem } from './text.js';
+export { loadTokenCounter, toolDefinitionOf, toolDefinitionTokens, ToolTokenAccount, type TokenCounter, type ToolDefinition } from './tool-tokens.js';
+export { searchActionsAction, SEARCH_ACTIONS, type SearchActionsInput, type SearchActionsOptions, type SearchActionsOutput } from './search-actions.js';
+export { candidateOf, retrieveCandidates, retrievalQuery, type CandidateRetrievalOptions, type RetrievedCandidates } from './candidates.js';
+export { EXPERIENCE_CACHE_NAMESPACE, learnFromRuns, loadExperience, parsePairs, saveExperience, type LabelledPair, type LearnFromRunsOptions } from './experience-store.js';
