@@ -56,7 +56,17 @@ let aptUpdated = false;
  * Installs Debian packages with apt-get when this process may (root, no prompt: CI runs this way). Other
  * users get an error that says which command to run, rather than a password prompt in the middle of a test.
  */
-export async function aptInstall(packages: readonly string[], log: (line: string) => void = () => undefined): Promise<void> {
+export function aptInstall(packages: readonly string[], log: (line: string) => void = () => undefined): Promise<void> {
+  // PostgreSQL and Redis start side by side: their installs go one after the other (apt-get's list and
+  // dpkg locks are not meant for two of it at once), and the package lists are updated once.
+  const install = aptQueue.then(() => aptInstallNow(packages, log));
+  aptQueue = install.catch(() => undefined);
+  return install;
+}
+
+let aptQueue: Promise<void> = Promise.resolve();
+
+async function aptInstallNow(packages: readonly string[], log: (line: string) => void): Promise<void> {
   if (!isRoot()) {
     throw new Error(`Missing Debian package(s) ${packages.join(', ')}: install them with "sudo apt-get install -y ${packages.join(' ')}" (only root can install them automatically)`);
   }
