@@ -2,22 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../internal/test-support.js';
 
-const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
-let cwd: string;
-
-function arbor(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1', ...env }, timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(bin)) throw new Error(`Build first (npm run build): ${bin} is missing`);
-  cwd = mkdtempSync(join(tmpdir(), 'arbor-cli-'));
-});
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const workspace = useCliWorkspace('arbor-cli-');
+const { arbor } = workspace;
 
 describe('arbor CLI', () => {
   let runId = '';
@@ -25,7 +14,7 @@ describe('arbor CLI', () => {
   it('demo --yes runs the task end to end into .arbor/arbor.db and says what to look at next', () => {
     const { code, stdout, stderr } = arbor(['demo', '--yes']);
     expect(code).toBe(0);
-    expect(existsSync(join(cwd, '.arbor', 'arbor.db'))).toBe(true);
+    expect(existsSync(join(workspace.cwd, '.arbor', 'arbor.db'))).toBe(true);
     expect(stdout).toMatch(/Run \w{26} succeeded: 9 steps recorded/);
     expect(stdout).toContain('arbor show');
     expect(stdout).toContain('arbor replay');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,24 +7,15 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../internal/test-support.js';
 import { serverEntry } from '../mcp/real-servers.test-helper.js';
 import { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 
 const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const catalogServer = fileURLToPath(new URL('../../dist/mcp/fixtures/catalog-server.js', import.meta.url));
-let cwd: string;
-
-function arbor(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(bin) || !existsSync(catalogServer)) throw new Error('Build first (npm run build)');
-  cwd = mkdtempSync(join(tmpdir(), 'arbor-cli-mcp-'));
-});
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const workspace = useCliWorkspace('arbor-cli-mcp-', { requires: [catalogServer] });
+const { arbor } = workspace;
 
 describe('arbor actions import mcp / actions list', () => {
   it('starts the server, adds it to arbor.config.json and lists its actions with their source', () => {
@@ -32,7 +23,7 @@ describe('arbor actions import mcp / actions list', () => {
     expect(imported.stderr).not.toMatch(/ARBOR_|warning/);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(/Created .*arbor\.config\.json: MCP server "memory" with 9 actions/);
-    const config = JSON.parse(readFileSync(join(cwd, 'arbor.config.json'), 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
+    const config = JSON.parse(readFileSync(join(workspace.cwd, 'arbor.config.json'), 'utf8')) as { mcpServers: Record<string, { command: string; args: string[] }> };
     expect(config.mcpServers.memory).toEqual({ command: process.execPath, args: [serverEntry('server-memory')] });
 
     const listed = arbor(['actions', 'list']);
@@ -47,11 +38,11 @@ describe('arbor actions import mcp / actions list', () => {
   });
 
   it('refuses a server that does not start, and leaves the config untouched', () => {
-    const before = readFileSync(join(cwd, 'arbor.config.json'), 'utf8');
-    const failed = arbor(['actions', 'import', 'mcp', '--name', 'ghost', '--', join(cwd, 'no-such-server')]);
+    const before = readFileSync(join(workspace.cwd, 'arbor.config.json'), 'utf8');
+    const failed = arbor(['actions', 'import', 'mcp', '--name', 'ghost', '--', join(workspace.cwd, 'no-such-server')]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/^ARBOR_MCP_CONNECTION: MCP server "ghost": could not connect: spawn .*ENOENT/m);
-    expect(readFileSync(join(cwd, 'arbor.config.json'), 'utf8')).toBe(before);
+    expect(readFileSync(join(workspace.cwd, 'arbor.config.json'), 'utf8')).toBe(before);
   });
 
   it('derives the server name from the package it runs, and --no-check adds it without starting it', () => {

@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../internal/test-support.js';
 import { serverEntry } from '../mcp/real-servers.test-helper.js';
 
-const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
-let cwd: string;
-
-function arbor(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const workspace = useCliWorkspace('arbor-policy-cli-');
+const { arbor } = workspace;
 
 beforeAll(() => {
-  if (!existsSync(bin)) throw new Error(`Build first (npm run build): ${bin} is missing`);
-  cwd = mkdtempSync(join(tmpdir(), 'arbor-policy-cli-'));
+  const { cwd } = workspace;
   writeFileSync(
     join(cwd, 'arbor.config.json'),
     JSON.stringify({
@@ -37,7 +29,6 @@ beforeAll(() => {
     }),
   );
 });
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 describe('arbor policy check', () => {
   it('names the deciding rule and why, for a tool of a real MCP server from the config (exit 3: blocked)', () => {

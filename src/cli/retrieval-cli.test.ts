@@ -1,23 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCliWorkspace } from '../internal/test-support.js';
 
-const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
-let cwd: string;
-
-function arbor(args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: '1' }, timeout: 60_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(bin)) throw new Error(`Build first (npm run build): ${bin} is missing`);
-  cwd = mkdtempSync(join(tmpdir(), 'arbor-search-cli-'));
-});
-afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+const workspace = useCliWorkspace('arbor-search-cli-');
+const { arbor } = workspace;
 
 describe('arbor search and arbor index learn', () => {
   it('ranks the actions of an environment with scores and sources, and says retrieval is lexical only', () => {
@@ -35,7 +22,7 @@ describe('arbor search and arbor index learn', () => {
   });
 
   it('learns labelled pairs, and --explain shows the past task that matched', () => {
-    writeFileSync(join(cwd, 'pairs.jsonl'), '{"query": "is my stuff on its way yet?", "actions": ["ship_order"]}\n');
+    writeFileSync(join(workspace.cwd, 'pairs.jsonl'), '{"query": "is my stuff on its way yet?", "actions": ["ship_order"]}\n');
     const learned = arbor(['index', 'learn', 'pairs.jsonl']);
     expect(learned.code).toBe(0);
     expect(learned.stdout).toContain('Learned 1 labelled pair(s)');
@@ -48,7 +35,7 @@ describe('arbor search and arbor index learn', () => {
   });
 
   it('rejects a malformed pairs file with its line number and learns nothing', () => {
-    writeFileSync(join(cwd, 'bad.jsonl'), '{"query": "ok", "actions": ["ship_order"]}\n{"query": 3}\n');
+    writeFileSync(join(workspace.cwd, 'bad.jsonl'), '{"query": "ok", "actions": ["ship_order"]}\n{"query": 3}\n');
     const { code, stderr } = arbor(['index', 'learn', 'bad.jsonl']);
     expect(code).toBe(2);
     expect(stderr).toContain('ARBOR_INVALID_PAIRS: bad.jsonl:2');
