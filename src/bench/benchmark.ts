@@ -2,8 +2,8 @@
 export interface Benchmark {
   name: string;
   description: string;
-  /** `full` asks for the long version (bigger grids, more repetitions). */
-  run(options: { full: boolean; log: (line: string) => void }): Promise<Record<string, unknown>>;
+  /** `full` asks for the long version (bigger grids, more repetitions); `flags` holds `--name=value` options. */
+  run(options: { full: boolean; log: (line: string) => void; flags?: Readonly<Record<string, string>> }): Promise<Record<string, unknown>>;
 }
 
 /** Median and percentiles of a sample of numbers. */

@@ -10,13 +10,18 @@ import { sandboxBenchmark } from './sandbox.js';
 import { retrievalBenchmark } from './retrieval/index.js';
 
 /**
- * `npm run bench [-- <name...>] [--full]`: runs the benchmarks (all by default) and writes their results
+ * `npm run bench [-- <name...>] [--full] [--name=value...]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
 const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, retrievalBenchmark, sandboxBenchmark, mcpBenchmark, inspectorBenchmark, scaleBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');
+const flags: Record<string, string> = {};
+for (const arg of args) {
+  const match = /^--([\w-]+)=(.*)$/.exec(arg);
+  if (match !== null) flags[match[1]!] = match[2]!;
+}
 const names = args.filter((arg) => !arg.startsWith('--'));
 const unknown = names.filter((name) => !benchmarks.some((benchmark) => benchmark.name === name));
 if (unknown.length > 0) {
@@ -27,6 +32,6 @@ const selected = names.length === 0 ? benchmarks : benchmarks.filter((benchmark)
 mkdirSync('bench-results', { recursive: true });
 for (const benchmark of selected) {
   console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
-  const result = await benchmark.run({ full, log: (line) => console.log(line) });
+  const result = await benchmark.run({ full, flags, log: (line) => console.log(line) });
   writeFileSync(join('bench-results', `${benchmark.name}.json`), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
 }

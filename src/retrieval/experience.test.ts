@@ -30,6 +30,23 @@ describe('ExperienceMemory', () => {
     expect(memory.match('')).toEqual([]);
   });
 
+  it('votes for whole sets of actions used together, by how well their past tasks match as a group', () => {
+    const memory = new ExperienceMemory({ neighbours: 1 });
+    // Two phrasings for each set; the query mixes the words of one set's tasks, so no single task is close.
+    memory.add('cook dinner using the ingredient salmon', ['recipes', 'nutrition', 'groceries']);
+    memory.add('which grocery store sells fresh produce near me', ['recipes', 'nutrition', 'groceries']);
+    memory.add('cook dinner for my party of ten', ['party_planner']);
+    const sets = memory.matchSets('cook with the ingredient from a grocery store');
+    expect(sets[0]).toEqual({ actions: ['groceries', 'nutrition', 'recipes'], tasks: 2, similarity: 1 });
+    const votes = memory.votes('cook with the ingredient from a grocery store');
+    expect(votes.get('groceries')?.sets[0]?.tasks).toBe(2);
+    expect(votes.get('groceries')!.score).toBeGreaterThan(votes.get('party_planner')?.score ?? 0);
+
+    memory.forgetAction('nutrition');
+    expect(memory.matchSets('cook with the ingredient from a grocery store').some((set) => set.actions.includes('nutrition'))).toBe(false);
+    expect(new ExperienceMemory({ setWeight: 0 }).votes('anything').size).toBe(0);
+  });
+
   it('survives a JSON round trip and rejects a malformed one', () => {
     const memory = new ExperienceMemory({ capPerAction: 7 });
     memory.add('archive old invoices', ['archive'], 'pairs:labels.jsonl');

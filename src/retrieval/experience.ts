@@ -7,6 +7,11 @@ import { splitWords, stem } from './text.js';
  * action (deduplicated, capped) and matched against a new query as a nearest-neighbour vote. A past task
  * votes for every action it used, in proportion to how similar it is to the query, so the actions needed
  * together for a kind of request come back together.
+ *
+ * Co-usage: every set of actions used together is also a document of its own, made of the tasks it served
+ * (the latest `capPerSet`). A query matched against these documents votes for whole sets: a set whose
+ * tasks share the query's phrasing as a group lifts all its members, even where no single past task is
+ * close. Its score is normalised by the best set's and sharpened (power 4), so only sets near the best count.
  */
 
 /** One remembered task and the actions that served it. */
@@ -24,6 +29,21 @@ export interface ExperienceOptions {
   capPerAction?: number;
   /** Past tasks that vote for a query. Default 20. */
   neighbours?: number;
+  /** Action sets (co-used actions) that vote for a query; 0 switches the set vote off. Default 10. */
+  setNeighbours?: number;
+  /** Weight of the set vote against the task vote. Default 1. */
+  setWeight?: number;
+  /** Tasks kept per action set; the oldest are forgotten first. Default 1000. */
+  capPerSet?: number;
+}
+
+/** A set of actions used together, whose past tasks matched a query. */
+export interface ExperienceSetMatch {
+  actions: readonly string[];
+  /** How many remembered tasks it served. */
+  tasks: number;
+  /** Its score relative to the best-matching set's, in [0, 1]. */
+  similarity: number;
 }
 
 /** A past task that matched a query, with its similarity in [0, 1]. */
@@ -38,6 +58,8 @@ export interface ExperienceVote {
   score: number;
   /** The past tasks that voted for it, most similar first. */
   tasks: ExperienceMatch[];
+  /** The co-used action sets that voted for it. */
+  sets: ExperienceSetMatch[];
 }
 
 export interface SerializedExperience {
@@ -94,11 +116,26 @@ export class ExperienceMemory {
   readonly #byAction = new Map<string, string[]>();
   readonly #learnedRuns = new Set<string>();
   readonly #index = new InvertedIndex({ fields: [{ name: 'task', boost: 1, b: 1 }], k1: 2 });
+  readonly setNeighbours: number;
+  readonly setWeight: number;
+  readonly capPerSet: number;
+  /** Entry keys per action set (keyed by the sorted action names), oldest first. */
+  readonly #sets = new Map<string, { actions: string[]; keys: string[] }>();
+  /** Sets whose documents changed since the set index was last brought up to date. */
+  readonly #dirtySets = new Set<string>();
+  /** Long documents saturate slowly (k1 = 4) and are fully length-normalised (b = 0.9). */
+  readonly #setIndex = new InvertedIndex({ fields: [{ name: 'tasks', boost: 1, b: 0.9 }], k1: 4 });
 
   constructor(options: ExperienceOptions = {}) {
     this.capPerAction = options.capPerAction ?? 5000;
     this.neighbours = options.neighbours ?? 20;
+    this.setNeighbours = options.setNeighbours ?? 10;
+    this.setWeight = options.setWeight ?? 1;
+    this.capPerSet = options.capPerSet ?? 1000;
     if (!Number.isInteger(this.capPerAction) || this.capPerAction < 1) throw new RangeError('capPerAction must be a positive integer');
+    if (!Number.isInteger(this.capPerSet) || this.capPerSet < 1) throw new RangeError('capPerSet must be a positive integer');
+    if (!Number.isInteger(this.setNeighbours) || this.setNeighbours < 0) throw new RangeError('setNeighbours must be a non-negative integer');
+    if (!(this.setWeight >= 0)) throw new RangeError('setWeight must be >= 0');
   }
 
   /** Remembered tasks. */
@@ -123,6 +160,7 @@ export class ExperienceMemory {
     }
     entry.count++;
     if (source !== undefined && entry.sources.length < MAX_SOURCES && !entry.sources.includes(source)) entry.sources.push(source);
+    this.#rememberSet(unique, key);
     for (const action of unique) {
       if (entry.actions.includes(action)) continue;
       entry.actions.push(action);
@@ -146,6 +184,26 @@ export class ExperienceMemory {
   forgetAction(action: string): void {
     for (const key of this.#byAction.get(action) ?? []) this.#forget(action, key, false);
     this.#byAction.delete(action);
+    for (const [setKey, set] of this.#sets) {
+      if (!set.actions.includes(action)) continue;
+      this.#sets.delete(setKey);
+      this.#dirtySets.add(setKey);
+    }
+  }
+
+  /** The co-used action sets most similar to the query, relative to the best one. */
+  matchSets(query: string, limit = this.setNeighbours): ExperienceSetMatch[] {
+    if (limit <= 0 || this.#sets.size === 0) return [];
+    const terms = experienceTerms(query);
+    if (terms.length === 0) return [];
+    this.#updateSets();
+    const hits = this.#setIndex.search(terms, limit);
+    const best = hits[0]?.score ?? 0;
+    if (best <= 0) return [];
+    return hits.map((hit) => {
+      const set = this.#sets.get(hit.key)!;
+      return { actions: [...set.actions], tasks: set.keys.length, similarity: hit.score / best };
+    });
   }
 
   hasLearnedRun(runId: string): boolean {
@@ -168,15 +226,31 @@ export class ExperienceMemory {
     });
   }
 
-  /** Each action's vote for the query: the summed similarity of the past tasks that used it. */
+  /**
+   * Each action's vote for the query: the summed similarity of the past tasks that used it, plus
+   * `setWeight` × (relative score)^4 of each matching set of actions used together that contains it.
+   */
   votes(query: string): Map<string, ExperienceVote> {
     const votes = new Map<string, ExperienceVote>();
+    const voteFor = (action: string): ExperienceVote => {
+      let vote = votes.get(action);
+      if (vote === undefined) votes.set(action, (vote = { score: 0, tasks: [], sets: [] }));
+      return vote;
+    };
     for (const match of this.match(query)) {
       for (const action of match.actions) {
-        const vote = votes.get(action) ?? { score: 0, tasks: [] };
+        const vote = voteFor(action);
         vote.score += match.similarity;
         vote.tasks.push(match);
-        votes.set(action, vote);
+      }
+    }
+    if (this.setWeight > 0) {
+      for (const set of this.matchSets(query)) {
+        for (const action of set.actions) {
+          const vote = voteFor(action);
+          vote.score += this.setWeight * set.similarity ** 4;
+          vote.sets.push(set);
+        }
       }
     }
     return votes;
@@ -203,6 +277,36 @@ export class ExperienceMemory {
     return memory;
   }
 
+  #rememberSet(actions: readonly string[], key: string): void {
+    const sorted = [...actions].sort();
+    const setKey = sorted.join('\u0000');
+    let set = this.#sets.get(setKey);
+    if (set === undefined) this.#sets.set(setKey, (set = { actions: sorted, keys: [] }));
+    if (set.keys.includes(key)) return;
+    set.keys.push(key);
+    if (set.keys.length > this.capPerSet) set.keys.shift();
+    this.#dirtySets.add(setKey);
+  }
+
+  /** Re-indexes the sets that changed (lazily, so learning many tasks re-indexes each set once). */
+  #updateSets(): void {
+    if (this.#dirtySets.size === 0) return;
+    for (const setKey of this.#dirtySets) {
+      const set = this.#sets.get(setKey);
+      const terms = set === undefined ? [] : set.keys.flatMap((key) => {
+        const entry = this.#entries.get(key);
+        return entry === undefined ? [] : experienceTerms(entry.task);
+      });
+      if (terms.length === 0) {
+        this.#setIndex.remove(setKey);
+        continue;
+      }
+      this.#setIndex.add(setKey, [terms]);
+    }
+    this.#dirtySets.clear();
+    this.#setIndex.optimize();
+  }
+
   #forget(action: string, key: string, updateList = true): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
@@ -217,6 +321,7 @@ export class ExperienceMemory {
     if (entry.actions.length === 0) {
       this.#entries.delete(key);
       this.#index.remove(key);
+      for (const [setKey, set] of this.#sets) if (set.keys.includes(key)) this.#dirtySets.add(setKey);
     }
   }
 }

@@ -1,12 +1,19 @@
 /*
- * A BM25F inverted index with top-k retrieval by MaxScore dynamic pruning (Turtle & Flood 1995): query
- * terms are ordered by their score upper bound, and once the k-th best score exceeds the summed bounds of
- * the weakest terms, documents that only contain those terms are never scored; their postings are only
- * probed (binary search) for documents that can still enter the top k. A plain index scores and sorts every
- * document that shares a common word with the query, which is what makes its tail latency grow with the
- * collection. Documents can be added and removed at any time: removal leaves a tombstone, and postings are
- * compacted (and impacts re-normalised to the current average field lengths) lazily, before the next search,
- * once enough has changed.
+ * A BM25F inverted index with top-k retrieval by block-max MaxScore (Turtle & Flood 1995; with per-block
+ * bounds as in Ding & Suel 2011 and Lucene's MaxScore bulk scorer). Document ids are cut into windows of
+ * 1,024; every posting list keeps, for each window it has postings in, the largest impact there. A query is
+ * processed window by window: its terms are ordered by their bound *in that window*, and the weakest terms
+ * whose summed bounds cannot lift a document past the current k-th best score are "non-essential". Only the
+ * essential terms' postings are accumulated (term at a time, within the window); a candidate found there
+ * probes the non-essential lists only while it can still enter the top k; a window where even all terms
+ * together cannot beat the k-th score is skipped outright. Queries of any length take this path, and it
+ * allocates nothing per query beyond the returned hits: the accumulators, the heap and the per-term cursors
+ * are kept between queries. A plain index scores and sorts every document that shares a common word with
+ * the query, which is what makes its tail latency grow with the collection.
+ *
+ * Documents can be added and removed at any time: removal leaves a tombstone, and postings are compacted
+ * (and impacts re-normalised to the current average field lengths) once enough has changed, at the next
+ * search or when `optimize()` is called (for example after a bulk load, so no query pays for it).
  */
 
 export interface IndexField {
@@ -31,13 +38,10 @@ export interface IndexHit {
 export interface IndexSearchOptions {
   /** Only documents whose key passes are returned. */
   filter?: (key: string) => boolean;
-  /**
-   * Score every matching document term by term, without pruning. Default: only for long queries (more
-   * than 8 distinct terms), where pruning rarely skips enough to pay for itself.
-   */
+  /** Score every matching document, without pruning (the reference the pruned path is tested against). */
   exhaustive?: boolean;
-  /** Filled with the number of documents that were scored (to measure what pruning saved). */
-  stats?: { candidates: number };
+  /** Filled with the number of documents that were scored and the windows skipped (to measure pruning). */
+  stats?: { candidates: number; skippedWindows?: number };
 }
 
 /** How much one field contributed to a document's score, and through which terms. */
@@ -47,6 +51,17 @@ export interface FieldContribution {
   terms: string[];
 }
 
+/** Document ids per window: the granularity of the per-block score bounds. */
+const WINDOW_BITS = 10;
+const WINDOW = 1 << WINDOW_BITS;
+const END = 2_147_483_647;
+/**
+ * Term contributions are rounded to multiples of 2^-32 and summed as integers (scaled by 2^32), which float64
+ * holds exactly up to 2^53: a document's score is then the same whatever order its terms are added in, so the
+ * pruned path, the exhaustive path and any brute-force scorer agree bit for bit, ties included.
+ */
+const SCALE = 2 ** 32;
+
 class PostingList {
   docs: Int32Array = new Int32Array(4);
   impacts: Float32Array = new Float32Array(4);
@@ -54,20 +69,48 @@ class PostingList {
   /** Documents of this list that are still alive (the term's document frequency). */
   df = 0;
   maxImpact = 0;
+  /** The windows this list has postings in (ascending), where each starts in `docs`, and its largest impact there. */
+  windows: Int32Array = new Int32Array(2);
+  windowStarts: Int32Array = new Int32Array(2);
+  windowMax: Float32Array = new Float32Array(2);
+  windowCount = 0;
 
   push(doc: number, impact: number): void {
     if (this.length === this.docs.length) {
-      const docs = new Int32Array(this.length * 2);
-      docs.set(this.docs);
-      this.docs = docs;
-      const impacts = new Float32Array(this.length * 2);
-      impacts.set(this.impacts);
-      this.impacts = impacts;
+      this.docs = grow(this.docs, this.length * 2);
+      this.impacts = growFloat(this.impacts, this.length * 2);
+    }
+    const window = doc >>> WINDOW_BITS;
+    const last = this.windowCount - 1;
+    if (last >= 0 && this.windows[last] === window) {
+      if (impact > this.windowMax[last]!) this.windowMax[last] = impact;
+    } else {
+      if (this.windowCount === this.windows.length) {
+        this.windows = grow(this.windows, this.windowCount * 2);
+        this.windowStarts = grow(this.windowStarts, this.windowCount * 2);
+        this.windowMax = growFloat(this.windowMax, this.windowCount * 2);
+      }
+      this.windows[this.windowCount] = window;
+      this.windowStarts[this.windowCount] = this.length;
+      this.windowMax[this.windowCount] = impact;
+      this.windowCount++;
     }
     this.docs[this.length] = doc;
     this.impacts[this.length] = impact;
     this.length++;
     if (impact > this.maxImpact) this.maxImpact = impact;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.df = 0;
+    this.maxImpact = 0;
+    this.windowCount = 0;
+  }
+
+  /** The end (exclusive) in `docs` of window entry `entry`. */
+  windowEnd(entry: number): number {
+    return entry + 1 < this.windowCount ? this.windowStarts[entry + 1]! : this.length;
   }
 }
 
@@ -83,7 +126,48 @@ interface StoredDocument {
 
 const FIELD_SLOTS = 16;
 
-/** A BM25F index over documents made of token fields, with incremental updates and MaxScore top-k. */
+/**
+ * Per-query working memory, kept between queries so that searching allocates nothing: one slot per
+ * distinct query term, plus a window's accumulators and a bitset of the documents they hold.
+ */
+class Scratch {
+  lists: PostingList[] = [];
+  idfs = new Float64Array(16);
+  /** The cursor of each term into its list's windows, and into its postings (for probing). */
+  windowCursors = new Int32Array(16);
+  postingCursors = new Int32Array(16);
+  postingEnds = new Int32Array(16);
+  bounds = new Float64Array(16);
+  /** Terms present in the current window, weakest bound first, and prefix sums of their bounds. */
+  order = new Int32Array(16);
+  prefix = new Float64Array(17);
+  readonly accumulators = new Float64Array(WINDOW);
+  readonly bits = new Uint32Array(WINDOW >>> 5);
+  /** Per term id: the query it was last seen in (deduplicates query terms without a Set). */
+  seen = new Int32Array(64);
+  query = 0;
+  /** What the last query scored and skipped (read into `IndexSearchOptions.stats`). */
+  candidates = 0;
+  skippedWindows = 0;
+
+  ensureTerms(count: number): void {
+    if (count <= this.idfs.length) return;
+    const size = Math.max(count, this.idfs.length * 2);
+    this.idfs = new Float64Array(size);
+    this.windowCursors = new Int32Array(size);
+    this.postingCursors = new Int32Array(size);
+    this.postingEnds = new Int32Array(size);
+    this.bounds = new Float64Array(size);
+    this.order = new Int32Array(size);
+    this.prefix = new Float64Array(size + 1);
+  }
+
+  ensureVocabulary(size: number): void {
+    if (size > this.seen.length) this.seen = grow(this.seen, Math.max(size, this.seen.length * 2));
+  }
+}
+
+/** A BM25F index over documents made of token fields, with incremental updates and block-max MaxScore top-k. */
 export class InvertedIndex {
   readonly fields: readonly Required<IndexField>[];
   readonly k1: number;
@@ -98,6 +182,10 @@ export class InvertedIndex {
   /** The average field lengths the stored impacts were computed with. */
   #normalisedWith: Float64Array;
   #removedSinceCompaction = 0;
+  /** Whether documents were added or removed since the last maintenance check. */
+  #changed = false;
+  readonly #scratch = new Scratch();
+  readonly #heap = new TopK();
 
   constructor(options: InvertedIndexOptions) {
     if (options.fields.length === 0 || options.fields.length > FIELD_SLOTS) {
@@ -153,14 +241,11 @@ export class InvertedIndex {
     const document: StoredDocument = { key, lengths, termFields, frequencies };
     this.#documents.push(document);
     this.#idsByKey.set(key, id);
-    if (id >= this.#alive.length) {
-      const alive = new Uint8Array(this.#alive.length * 2);
-      alive.set(this.#alive);
-      this.#alive = alive;
-    }
+    if (id >= this.#alive.length) this.#alive = growBytes(this.#alive, this.#alive.length * 2);
     this.#alive[id] = 1;
     if (Number.isNaN(this.#normalisedWith[0])) this.#normalisedWith = this.#averageLengths();
     this.#postDocument(id, document);
+    this.#changed = true;
   }
 
   /** Removes a document; returns whether it was there. */
@@ -181,17 +266,28 @@ export class InvertedIndex {
       }
     }
     this.#removedSinceCompaction++;
+    this.#changed = true;
     return true;
+  }
+
+  /**
+   * Compacts removed documents and re-normalises impacts now if the collection changed enough since the
+   * last time (otherwise the next search does it). Call it after a bulk load so that no query pays for it.
+   */
+  optimize(): void {
+    this.#maintain();
+  }
+
+  /** The average field lengths the stored impacts are normalised with (refreshed when they drift by over 10%). */
+  get normalisationLengths(): readonly number[] {
+    this.#maintain();
+    return [...this.#normalisedWith];
   }
 
   /** Inverse document frequency of a term among live documents (0 for unknown terms). */
   idf(term: string): number {
     const id = this.#termIds.get(term);
-    if (id === undefined) return 0;
-    const df = this.#postings[id]!.df;
-    if (df <= 0) return 0;
-    const n = this.size;
-    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    return id === undefined ? 0 : this.#idfOf(this.#postings[id]!);
   }
 
   /**
@@ -213,22 +309,20 @@ export class InvertedIndex {
 
   /** The k best documents for the query terms (repeated terms count once), best first; ties keep insertion order. */
   search(terms: readonly string[], k: number, options: IndexSearchOptions = {}): IndexHit[] {
-    if (k <= 0 || this.size === 0) return [];
+    if (k <= 0 || this.size === 0 || terms.length === 0) return [];
     this.#maintain();
-    const lists: { list: PostingList; idf: number; bound: number }[] = [];
-    for (const term of new Set(terms)) {
-      const id = this.#termIds.get(term);
-      if (id === undefined) continue;
-      const list = this.#postings[id]!;
-      const idf = this.idf(term);
-      if (idf <= 0 || list.length === 0) continue;
-      lists.push({ list, idf, bound: idf * list.maxImpact });
+    const count = this.#collectTerms(terms);
+    if (count === 0) return [];
+    const heap = this.#heap;
+    heap.reset(k);
+    if (options.exhaustive === true) this.#scoreExhaustively(count, options.filter);
+    else this.#scoreWindows(count, options.filter);
+    if (options.stats !== undefined) {
+      options.stats.candidates = this.#scratch.candidates;
+      options.stats.skippedWindows = this.#scratch.skippedWindows;
     }
-    if (lists.length === 0) return [];
-    const heap = new TopK(k);
-    const candidates = options.exhaustive ?? lists.length > 8 ? this.#scoreExhaustively(lists, heap, options.filter) : this.#scoreMaxScore(lists, heap, options.filter);
-    if (options.stats !== undefined) options.stats.candidates = candidates;
-    return heap.sorted().map(({ doc, score }) => ({ key: this.#documents[doc]!.key, score }));
+    this.#scratch.lists.length = 0;
+    return heap.drain((doc, score) => ({ key: this.#documents[doc]!.key, score: score / SCALE }));
   }
 
   /** What each field contributed to a document's score for the query. */
@@ -258,6 +352,37 @@ export class InvertedIndex {
       });
     }
     return contributions.filter((contribution) => contribution.score > 0).sort((a, b) => b.score - a.score);
+  }
+
+  #idfOf(list: PostingList): number {
+    const df = list.df;
+    if (df <= 0) return 0;
+    return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
+  }
+
+  /** Puts the distinct known query terms with a positive idf into the scratch slots; returns how many. */
+  #collectTerms(terms: readonly string[]): number {
+    const scratch = this.#scratch;
+    scratch.ensureVocabulary(this.#terms.length);
+    scratch.ensureTerms(terms.length);
+    const query = ++scratch.query;
+    if (query === END) {
+      scratch.seen.fill(0);
+      scratch.query = 1;
+    }
+    let count = 0;
+    for (const term of terms) {
+      const id = this.#termIds.get(term);
+      if (id === undefined || scratch.seen[id] === scratch.query) continue;
+      scratch.seen[id] = scratch.query;
+      const list = this.#postings[id]!;
+      const idf = this.#idfOf(list);
+      if (idf <= 0 || list.length === 0) continue;
+      scratch.lists[count] = list;
+      scratch.idfs[count] = idf * SCALE;
+      count++;
+    }
+    return count;
   }
 
   #termId(term: string): number {
@@ -298,17 +423,15 @@ export class InvertedIndex {
 
   /** Compacts tombstones and re-normalises impacts when the collection has drifted enough to matter. */
   #maintain(): void {
+    if (!this.#changed) return;
+    this.#changed = false;
     const averages = this.#averageLengths();
     const drifted = averages.some((average, field) => Math.abs(average - (this.#normalisedWith[field] ?? 0)) > 0.1 * Math.max(average, 1e-9));
     const dead = this.#removedSinceCompaction > Math.max(32, this.size / 4);
     if (!drifted && !dead) return;
     this.#normalisedWith = averages;
     this.#removedSinceCompaction = 0;
-    for (const list of this.#postings) {
-      list.length = 0;
-      list.df = 0;
-      list.maxImpact = 0;
-    }
+    for (const list of this.#postings) list.clear();
     // Renumber live documents densely, keeping their order (ties are broken by insertion order).
     const documents: StoredDocument[] = [];
     for (const document of this.#documents) if (document !== undefined) documents.push(document);
@@ -322,94 +445,152 @@ export class InvertedIndex {
     });
   }
 
-  #scoreExhaustively(lists: { list: PostingList; idf: number }[], heap: TopK, filter: ((key: string) => boolean) | undefined): number {
+  /** The reference: every matching document scored, term at a time, no pruning. */
+  #scoreExhaustively(count: number, filter: ((key: string) => boolean) | undefined): void {
+    const { lists, idfs } = this.#scratch;
     const scores = new Float64Array(this.#documents.length);
     const alive = this.#alive;
     const touched: number[] = [];
-    for (const { list, idf } of lists) {
-      const { docs, impacts, length } = list;
+    for (let t = 0; t < count; t++) {
+      const { docs, impacts, length } = lists[t]!;
+      const idf = idfs[t]!;
       for (let i = 0; i < length; i++) {
         const doc = docs[i]!;
         if (alive[doc] !== 1) continue;
         if (scores[doc] === 0) touched.push(doc);
-        scores[doc]! += idf * impacts[i]!;
+        scores[doc]! += Math.round(idf * impacts[i]!);
       }
     }
-    const documents = this.#documents;
-    // The heap breaks ties by document order, so the touched documents need no sorting.
     for (const doc of touched) {
-      const score = scores[doc]!;
-      if (heap.full && score < heap.threshold) continue;
-      if (filter !== undefined && !filter(documents[doc]!.key)) continue;
-      heap.offer(doc, score);
+      if (filter !== undefined && !filter(this.#documents[doc]!.key)) continue;
+      this.#heap.offer(doc, scores[doc]!);
     }
-    return touched.length;
+    this.#scratch.candidates = touched.length;
+    this.#scratch.skippedWindows = 0;
   }
 
-  #scoreMaxScore(
-    input: { list: PostingList; idf: number; bound: number }[],
-    heap: TopK,
-    filter: ((key: string) => boolean) | undefined,
-  ): number {
-    // Weakest bound first; prefix[i] = sum of the bounds of terms 0..i-1.
-    const lists = [...input].sort((a, b) => a.bound - b.bound);
-    const count = lists.length;
-    const prefix = new Float64Array(count + 1);
-    for (let i = 0; i < count; i++) prefix[i + 1] = prefix[i]! + lists[i]!.bound;
-    const cursors = new Int32Array(count);
-    const docsOf = lists.map((entry) => entry.list.docs);
-    const impactsOf = lists.map((entry) => entry.list.impacts);
-    const lengthsOf = lists.map((entry) => entry.list.length);
-    const idfs = lists.map((entry) => entry.idf);
+  /** Block-max MaxScore, window by window (see the comment at the top of the file). */
+  #scoreWindows(count: number, filter: ((key: string) => boolean) | undefined): void {
+    const scratch = this.#scratch;
+    const { lists, idfs, windowCursors, postingCursors, postingEnds, bounds, order, prefix, accumulators, bits } = scratch;
+    const heap = this.#heap;
     const alive = this.#alive;
-    let firstEssential = 0;
-    const END = 2_147_483_647;
+    windowCursors.fill(0, 0, count);
     let candidates = 0;
-
+    let skippedWindows = 0;
     for (;;) {
-      // The next candidate is the smallest current document among the essential lists.
-      let doc = END;
-      for (let i = firstEssential; i < count; i++) {
-        const cursor = cursors[i]!;
-        if (cursor < lengthsOf[i]!) {
-          const candidate = docsOf[i]![cursor]!;
-          if (candidate < doc) doc = candidate;
+      // The next window any term has postings in.
+      let window = END;
+      for (let t = 0; t < count; t++) {
+        const list = lists[t]!;
+        const cursor = windowCursors[t]!;
+        if (cursor < list.windowCount) {
+          const candidate = list.windows[cursor]!;
+          if (candidate < window) window = candidate;
         }
       }
-      if (doc === END) break;
-      candidates++;
-      let score = 0;
-      for (let i = firstEssential; i < count; i++) {
-        const cursor = cursors[i]!;
-        if (cursor < lengthsOf[i]! && docsOf[i]![cursor] === doc) {
-          score += idfs[i]! * impactsOf[i]![cursor]!;
-          cursors[i] = cursor + 1;
+      if (window === END) break;
+      // The terms present in this window, ordered by their bound here (insertion sort: queries are short).
+      let present = 0;
+      for (let t = 0; t < count; t++) {
+        const list = lists[t]!;
+        const cursor = windowCursors[t]!;
+        if (cursor >= list.windowCount || list.windows[cursor] !== window) continue;
+        // Rounding is monotone, so the rounded bound still bounds every rounded contribution in the window.
+        const bound = Math.round(idfs[t]! * list.windowMax[cursor]!);
+        bounds[t] = bound;
+        postingCursors[t] = list.windowStarts[cursor]!;
+        postingEnds[t] = list.windowEnd(cursor);
+        windowCursors[t] = cursor + 1;
+        let position = present++;
+        while (position > 0 && bounds[order[position - 1]!]! > bound) {
+          order[position] = order[position - 1]!;
+          position--;
+        }
+        order[position] = t;
+      }
+      for (let i = 0; i < present; i++) prefix[i + 1] = prefix[i]! + bounds[order[i]!]!;
+      const full = heap.full;
+      let threshold = heap.threshold;
+      // Skip a window where all its terms together cannot reach the k-th score.
+      if (full && prefix[present]! < threshold) {
+        skippedWindows++;
+        continue;
+      }
+      // Non-essential: the weakest terms whose summed bounds stay below the k-th score.
+      let essential = 0;
+      if (full) while (essential < present && prefix[essential + 1]! < threshold) essential++;
+      const base = window << WINDOW_BITS;
+      for (let i = essential; i < present; i++) {
+        const t = order[i]!;
+        const { docs, impacts } = lists[t]!;
+        const idf = idfs[t]!;
+        const end = postingEnds[t]!;
+        for (let p = postingCursors[t]!; p < end; p++) {
+          const offset = docs[p]! - base;
+          bits[offset >>> 5]! |= 1 << (offset & 31);
+          accumulators[offset]! += Math.round(idf * impacts[p]!);
         }
       }
-      if (alive[doc] !== 1) continue;
-      const threshold = heap.threshold;
-      // Probe the non-essential lists, strongest first, while the document can still make the top k.
-      for (let i = firstEssential - 1; i >= 0; i--) {
-        if (score + prefix[i + 1]! <= threshold) break;
-        const docs = docsOf[i]!;
-        const position = seek(docs, cursors[i]!, lengthsOf[i]!, doc);
-        cursors[i] = position;
-        if (position < lengthsOf[i]! && docs[position] === doc) score += idfs[i]! * impactsOf[i]![position]!;
-      }
-      if (score <= threshold) continue;
-      if (filter !== undefined && !filter(this.#documents[doc]!.key)) continue;
-      heap.offer(doc, score);
-      if (heap.full) {
-        const updated = heap.threshold;
-        while (firstEssential < count && prefix[firstEssential + 1]! <= updated) firstEssential++;
+      // Candidates in document order, so the non-essential lists are probed forwards only.
+      for (let word = 0; word < bits.length; word++) {
+        let set = bits[word]!;
+        if (set === 0) continue;
+        bits[word] = 0;
+        while (set !== 0) {
+          const lowest = set & -set;
+          set ^= lowest;
+          const offset = (word << 5) + 31 - Math.clz32(lowest);
+          let score = accumulators[offset]!;
+          accumulators[offset] = 0;
+          const doc = base + offset;
+          if (alive[doc] !== 1) continue;
+          candidates++;
+          threshold = heap.threshold;
+          const open = !heap.full;
+          let reachable = true;
+          for (let i = essential - 1; i >= 0; i--) {
+            if (!open && score + prefix[i + 1]! < threshold) {
+              reachable = false;
+              break;
+            }
+            const t = order[i]!;
+            const { docs, impacts } = lists[t]!;
+            const position = seek(docs, postingCursors[t]!, postingEnds[t]!, doc);
+            postingCursors[t] = position;
+            if (position < postingEnds[t]! && docs[position] === doc) score += Math.round(idfs[t]! * impacts[position]!);
+          }
+          if (!reachable || (!open && score < threshold)) continue;
+          if (filter !== undefined && !filter(this.#documents[doc]!.key)) continue;
+          heap.offer(doc, score);
+        }
       }
     }
-    return candidates;
+    scratch.candidates = candidates;
+    scratch.skippedWindows = skippedWindows;
   }
 }
 
 function normaliser(b: number, length: number, average: number): number {
   return 1 - b + (b * length) / average;
+}
+
+function grow(array: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(size);
+  grown.set(array);
+  return grown;
+}
+
+function growFloat(array: Float32Array, size: number): Float32Array<ArrayBuffer> {
+  const grown = new Float32Array(size);
+  grown.set(array);
+  return grown;
+}
+
+function growBytes(array: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
+  const grown = new Uint8Array(size);
+  grown.set(array);
+  return grown;
 }
 
 function frequencyOf(document: StoredDocument, slot: number): number {
@@ -426,7 +607,7 @@ function frequencyOf(document: StoredDocument, slot: number): number {
   return 0;
 }
 
-/** The first position >= from whose document is >= target (galloping, then binary search). */
+/** The first position in [from, length) whose document is >= target (galloping, then binary search). */
 function seek(docs: Int32Array, from: number, length: number, target: number): number {
   if (from >= length || docs[from]! >= target) return from;
   let step = 1;
@@ -446,78 +627,96 @@ function seek(docs: Int32Array, from: number, length: number, target: number): n
   return low;
 }
 
-/** A bounded min-heap keeping the k best (score, doc) pairs; among equal scores the earlier doc wins. */
+/**
+ * A bounded min-heap keeping the k best (score, doc) pairs in typed arrays that are reused between
+ * queries; among equal scores the earlier doc wins.
+ */
 class TopK {
-  readonly #k: number;
-  readonly #docs: number[] = [];
-  readonly #scores: number[] = [];
+  #k = 0;
+  #size = 0;
+  #docs = new Int32Array(16);
+  #scores = new Float64Array(16);
 
-  constructor(k: number) {
+  reset(k: number): void {
     this.#k = k;
+    this.#size = 0;
+    if (k > this.#docs.length) {
+      this.#docs = new Int32Array(k);
+      this.#scores = new Float64Array(k);
+    }
   }
 
   get full(): boolean {
-    return this.#docs.length >= this.#k;
+    return this.#size >= this.#k;
   }
 
-  /** The score a document must beat to enter (0 until the heap is full). */
+  /** The score a document must reach to enter (-Infinity until the heap is full). */
   get threshold(): number {
-    return this.full ? this.#scores[0]! : 0;
+    return this.#size >= this.#k ? this.#scores[0]! : Number.NEGATIVE_INFINITY;
   }
 
   offer(doc: number, score: number): void {
-    if (this.full) {
-      if (!this.#better(score, doc, this.#scores[0]!, this.#docs[0]!)) return;
-      this.#docs[0] = doc;
-      this.#scores[0] = score;
+    const docs = this.#docs;
+    const scores = this.#scores;
+    if (this.#size >= this.#k) {
+      if (!(score > scores[0]! || (score === scores[0]! && doc < docs[0]!))) return;
+      docs[0] = doc;
+      scores[0] = score;
       this.#down(0);
       return;
     }
-    this.#docs.push(doc);
-    this.#scores.push(score);
-    this.#up(this.#docs.length - 1);
-  }
-
-  sorted(): { doc: number; score: number }[] {
-    return this.#docs
-      .map((doc, index) => ({ doc, score: this.#scores[index]! }))
-      .sort((a, b) => b.score - a.score || a.doc - b.doc);
-  }
-
-  /** Whether (score a, doc a) ranks above (score b, doc b). */
-  #better(scoreA: number, docA: number, scoreB: number, docB: number): boolean {
-    return scoreA > scoreB || (scoreA === scoreB && docA < docB);
-  }
-
-  #up(index: number): void {
+    let index = this.#size++;
+    // Sift up: the root holds the worst pair.
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!this.#better(this.#scores[parent]!, this.#docs[parent]!, this.#scores[index]!, this.#docs[index]!)) break;
-      this.#swap(index, parent);
+      if (!worse(score, doc, scores[parent]!, docs[parent]!)) break;
+      docs[index] = docs[parent]!;
+      scores[index] = scores[parent]!;
       index = parent;
     }
+    docs[index] = doc;
+    scores[index] = score;
+  }
+
+  /** Empties the heap into hits, best first. */
+  drain<T>(hit: (doc: number, score: number) => T): T[] {
+    const size = this.#size;
+    const out = new Array<T>(size);
+    for (let position = size - 1; position >= 0; position--) {
+      out[position] = hit(this.#docs[0]!, this.#scores[0]!);
+      this.#size--;
+      if (this.#size > 0) {
+        this.#docs[0] = this.#docs[this.#size]!;
+        this.#scores[0] = this.#scores[this.#size]!;
+        this.#down(0);
+      }
+    }
+    return out;
   }
 
   #down(index: number): void {
-    const size = this.#docs.length;
+    const docs = this.#docs;
+    const scores = this.#scores;
+    const size = this.#size;
+    const doc = docs[index]!;
+    const score = scores[index]!;
     for (;;) {
       const left = index * 2 + 1;
+      if (left >= size) break;
       const right = left + 1;
-      let worst = index;
-      if (left < size && this.#better(this.#scores[worst]!, this.#docs[worst]!, this.#scores[left]!, this.#docs[left]!)) worst = left;
-      if (right < size && this.#better(this.#scores[worst]!, this.#docs[worst]!, this.#scores[right]!, this.#docs[right]!)) worst = right;
-      if (worst === index) return;
-      this.#swap(index, worst);
-      index = worst;
+      let child = left;
+      if (right < size && worse(scores[right]!, docs[right]!, scores[left]!, docs[left]!)) child = right;
+      if (!worse(scores[child]!, docs[child]!, score, doc)) break;
+      docs[index] = docs[child]!;
+      scores[index] = scores[child]!;
+      index = child;
     }
+    docs[index] = doc;
+    scores[index] = score;
   }
+}
 
-  #swap(a: number, b: number): void {
-    const doc = this.#docs[a]!;
-    this.#docs[a] = this.#docs[b]!;
-    this.#docs[b] = doc;
-    const score = this.#scores[a]!;
-    this.#scores[a] = this.#scores[b]!;
-    this.#scores[b] = score;
-  }
+/** Whether (score a, doc a) ranks below (score b, doc b). */
+function worse(scoreA: number, docA: number, scoreB: number, docB: number): boolean {
+  return scoreA < scoreB || (scoreA === scoreB && docA > docB);
 }

@@ -1,12 +1,13 @@
 import { createBuiltinFsmEnvironment } from '../../environments/index.js';
 import { approveAll } from '../../execution/index.js';
 import { createTempStore } from '../../internal/temp-store.js';
-import type { STRATEGY_NAMES} from '../../planning/index.js';
+import type { STRATEGY_NAMES } from '../../planning/index.js';
 import { allActions, createPlanner, plan, type CandidateProvider } from '../../planning/index.js';
 
-type StrategyName = (typeof STRATEGY_NAMES)[number];
 import { createSimulatedPolicy } from '../../policies/simulated/index.js';
 import { loadTokenCounter, retrieveCandidates, ToolIndex, ToolTokenAccount } from '../../retrieval/index.js';
+
+type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /*
  * Per-step retrieval in the planning loop: the same planner, on the 1,000-action `saas-admin` domain, with
@@ -28,12 +29,38 @@ export interface PlanningRetrievalRow {
   policyTokensPerRun: number;
 }
 
-export async function runPlanningRetrieval(options: { tasks?: number; seeds?: number; k?: number; strategies?: StrategyName[]; log?: (line: string) => void } = {}): Promise<PlanningRetrievalRow[]> {
+export interface PlanningRetrievalOptions {
+  /** The first n tasks of saas-admin. Default: all of them. */
+  tasks?: number;
+  /** Policy seeds per task. Default 3. */
+  seeds?: number;
+  k?: number;
+  strategies?: StrategyName[];
+  /** The simulated policy's accuracy with at most `threshold` candidates. Default 0.7. */
+  accuracy?: number;
+  /** Accuracy lost per doubling of the candidates beyond the threshold (see AccuracyDecay). Default 0.1. */
+  perDoubling?: number;
+  /** Candidates up to which accuracy does not decay. Default 20. */
+  threshold?: number;
+  log?: (line: string) => void;
+}
+
+export async function runPlanningRetrieval(options: PlanningRetrievalOptions = {}): Promise<PlanningRetrievalRow[]> {
   const environment = createBuiltinFsmEnvironment('saas-admin');
   const count = await loadTokenCounter();
   const account = new ToolTokenAccount(environment.actions, count);
   const index = new ToolIndex({ actions: environment.actions });
   const k = options.k ?? 10;
+  const accuracy = options.accuracy ?? 0.7;
+  const accuracyDecay = { threshold: options.threshold ?? 20, perDoubling: options.perDoubling ?? 0.1 };
+  const taskCount = Math.min(options.tasks ?? environment.tasks.length, environment.tasks.length);
+  const seeds = options.seeds ?? 3;
+  const probe = createSimulatedPolicy({ tasks: environment.tasks, accuracy, accuracyDecay });
+  options.log?.(
+    `  simulated policy accuracy by candidates shown (p = ${accuracy}, threshold ${accuracyDecay.threshold}, ${accuracyDecay.perDoubling * 100}% lost per doubling): ` +
+      [k + 1, 20, 40, 80, 160, environment.actions.size].map((n) => `${n}: ${probe.effectiveAccuracy(n).toFixed(3)}`).join(', '),
+  );
+  options.log?.(`  ${taskCount} tasks x ${seeds} seeds per strategy and mode`);
   const temp = createTempStore('arbor-bench-retrieval-planning-');
   const rows: PlanningRetrievalRow[] = [];
   try {
@@ -53,11 +80,11 @@ export async function runPlanningRetrieval(options: { tasks?: number; seeds?: nu
         let successes = 0;
         let runs = 0;
         let policyTokens = 0;
-        for (let taskIndex = 0; taskIndex < (options.tasks ?? 6); taskIndex++) {
+        for (let taskIndex = 0; taskIndex < taskCount; taskIndex++) {
           const task = environment.tasks[taskIndex];
           if (task === undefined) break;
-          for (let seed = 1; seed <= (options.seeds ?? 2); seed++) {
-            const policy = createSimulatedPolicy({ tasks: environment.tasks, accuracy: 0.7, valueNoise: 0.2, seed: seed * 1000 + taskIndex, accuracyDecay: { threshold: 20, perDoubling: 0.1 } });
+          for (let seed = 1; seed <= seeds; seed++) {
+            const policy = createSimulatedPolicy({ tasks: environment.tasks, accuracy, valueNoise: 0.2, seed: seed * 1000 + taskIndex, accuracyDecay });
             const result = await plan({ environment, task: task.id, planner: createPlanner(strategy), policy, store: temp.store, approval: approveAll, budget: { modelCalls: 300 }, candidates: provider });
             runs++;
             if (result.status === 'succeeded' && task.isDone(result.environment.observe())) successes++;

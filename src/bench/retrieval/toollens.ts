@@ -107,6 +107,8 @@ export interface ToolLensResult {
   lexical: RankingMetrics;
   /** Learned from the other folds, evaluated on each fold in turn (no query is ever in its own memory). */
   experience: RankingMetrics;
+  /** Recall@5 and NDCG@5 with experience on each fold alone (fold 0 was never looked at while the experience parameters were chosen). */
+  perFold: { fold: number; queries: number; recallAt5: number; ndcgAt5: number }[];
   timings: { lexicalMsPerQuery: number; experienceMsPerQuery: number; learnMsPerFold: number };
 }
 
@@ -126,6 +128,7 @@ export function runToolLens(data: ToolLensData, options: ToolLensOptions = {}): 
   index.close();
 
   const experience = new MetricsAccumulator();
+  const perFold: ToolLensResult['perFold'] = [];
   let learnMs = 0;
   let queryMs = 0;
   let done = 0;
@@ -136,12 +139,19 @@ export function runToolLens(data: ToolLensData, options: ToolLensOptions = {}): 
     learnMs += performance.now() - started;
     const learned = new ToolIndex({ actions: space, experience: memory, ...(options.experienceWeight === undefined ? {} : { experienceWeight: options.experienceWeight }) });
     started = performance.now();
+    const foldMetrics = new MetricsAccumulator();
+    let foldQueries = 0;
     for (const query of data.queries) {
       if (foldOf(query.id, folds) !== fold) continue;
-      experience.add(query.relevant, learned.searchLexical(query.text, { k: 10 }).hits.map((hit) => hit.name));
+      const ranked = learned.searchLexical(query.text, { k: 10 }).hits.map((hit) => hit.name);
+      experience.add(query.relevant, ranked);
+      foldMetrics.add(query.relevant, ranked);
+      foldQueries++;
       if (++done % 500 === 0) options.onProgress?.(done, total, `experience, fold ${fold + 1}/${folds}`);
     }
     queryMs += performance.now() - started;
+    const foldResult = foldMetrics.result();
+    perFold.push({ fold, queries: foldQueries, recallAt5: foldResult.recall[5] ?? Number.NaN, ndcgAt5: foldResult.ndcg[5] ?? Number.NaN });
     learned.close();
   }
   return {
@@ -150,6 +160,7 @@ export function runToolLens(data: ToolLensData, options: ToolLensOptions = {}): 
     folds,
     lexical: lexical.result(),
     experience: experience.result(),
+    perFold,
     timings: { lexicalMsPerQuery: lexicalMs, experienceMsPerQuery: queryMs / Math.max(1, total), learnMsPerFold: learnMs / folds },
   };
 }

@@ -78,6 +78,7 @@ export function registerSearchCommand(program: Command, cli: CliContext): void {
           const fields = hit.explanation?.fields.map((field) => `${field.field} [${field.terms.join(', ')}] ${field.score.toFixed(2)}`).join('; ');
           cli.out(`${cli.format.style('bold', hit.name)}: ${fields === undefined || fields === '' ? 'no lexical match' : fields}`);
           for (const task of hit.explanation?.experience?.tasks ?? []) cli.out(`  past task (similarity ${task.similarity.toFixed(2)}): ${task.task}`);
+          for (const set of hit.explanation?.experience?.sets ?? []) cli.out(`  used together in ${set.tasks} past task(s) (relative score ${set.similarity.toFixed(2)}): ${set.actions.join(', ')}`);
         }
       }
     });
