@@ -39,6 +39,8 @@ export interface PlanOptions {
   onStep?: (step: StepResult) => void;
   /** Extra run metadata. */
   metadata?: JsonObject;
+  /** Record the search under this run id (a ULID) instead of a new one (a job queue chooses ids up front). */
+  runId?: string;
 }
 
 export type PlanStatus = 'succeeded' | 'failed' | 'budget-exhausted' | 'awaiting-approval' | 'cancelled';
@@ -104,6 +106,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     ...(options.guards === undefined ? {} : { guards: options.guards }),
     ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
     run: {
+      ...(options.runId === undefined ? {} : { id: options.runId }),
       task: task.instruction,
       environment: environment.name,
       metadata: {

@@ -16,7 +16,7 @@ export interface StateKeeperOptions {
   approval?: ApprovalPolicy;
   guards?: Guard[];
   onStep?: (step: StepResult) => void;
-  run: { task: string; environment: string; metadata: JsonObject };
+  run: { id?: string; task: string; environment: string; metadata: JsonObject };
 }
 
 export interface ExecutedStep {
