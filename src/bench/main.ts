@@ -5,6 +5,7 @@ import { mcpBenchmark } from './mcp.js';
 import { inspectorBenchmark } from './inspector.js';
 import { plannersBenchmark } from './planners.js';
 import { recordingBenchmark } from './recording.js';
+import { scaleBenchmark } from './scale.js';
 import { sandboxBenchmark } from './sandbox.js';
 import { retrievalBenchmark } from './retrieval/index.js';
 
@@ -12,7 +13,7 @@ import { retrievalBenchmark } from './retrieval/index.js';
  * `npm run bench [-- <name...>] [--full] [--name=value...]`: runs the benchmarks (all by default) and writes their results
  * to bench-results/<name>.json. Each prints its figures next to a baseline measured in the same run.
  */
-const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, retrievalBenchmark, sandboxBenchmark, mcpBenchmark, inspectorBenchmark];
+const benchmarks: Benchmark[] = [recordingBenchmark, plannersBenchmark, retrievalBenchmark, sandboxBenchmark, mcpBenchmark, inspectorBenchmark, scaleBenchmark];
 
 const args = process.argv.slice(2);
 const full = args.includes('--full');

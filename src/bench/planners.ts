@@ -67,7 +67,8 @@ export function wilson(successes: number, runs: number): [number, number] {
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-interface Sample {
+/** One search's figures: what the planners report aggregates (in-process or from queue workers). */
+export interface PlannerSample {
   strategy: string;
   accuracy: number;
   valueNoise: number;
@@ -97,7 +98,7 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
   const grid = [...(options.grid ?? [{ accuracy: 0.7, valueNoise: 0.2 }])];
   const budget: Budget = options.budget ?? { modelCalls: 300 };
   const temp = createTempStore('arbor-bench-planners-');
-  const samples: Sample[] = [];
+  const samples: PlannerSample[] = [];
   try {
     const environments = new Map<string, FsmEnvironment>(domains.map((domain) => [domain, createBuiltinFsmEnvironment(domain)]));
     const jobs: { domain: string; taskIndex: number; seed: number; cell: { accuracy: number; valueNoise: number } }[] = [];
@@ -115,7 +116,7 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
       const task = environment.tasks[job.taskIndex];
       if (task === undefined) continue;
       for (const strategy of strategies) {
-        const policy = createSimulatedPolicy({ tasks: environment.tasks, accuracy: job.cell.accuracy, valueNoise: job.cell.valueNoise, seed: job.seed * 1000 + job.taskIndex });
+        const policy = createSimulatedPolicy({ tasks: environment.tasks, accuracy: job.cell.accuracy, valueNoise: job.cell.valueNoise, seed: plannerSeed(job.seed, job.taskIndex) });
         const result = await plan({ environment, task: task.id, planner: createPlanner(strategy), policy, store: temp.store, approval: approveAll, budget });
         const spent = result.spent;
         samples.push({
@@ -141,6 +142,17 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
   } finally {
     await temp.cleanup();
   }
+  return plannersReport({ strategies, domains, tasks, seeds, grid, budget }, samples);
+}
+
+/** The seed the simulated policy gets for a task and a seed number (the same for every strategy). */
+export function plannerSeed(seed: number, taskIndex: number): number {
+  return seed * 1000 + taskIndex;
+}
+
+/** Aggregates samples into the report's rows: per strategy and grid cell, over all domains and per domain. */
+export function plannersReport(settings: PlannersReport['settings'], samples: readonly PlannerSample[]): PlannersReport {
+  const { strategies, domains, grid } = settings;
   const rows: PlannersRow[] = [];
   for (const cell of grid) {
     for (const strategy of strategies) {
@@ -153,13 +165,13 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
   return {
     simulated: true,
     note: 'SIMULATION: the policy is a seeded simulation (src/policies/simulated), not a model; tokens are what a model would bill for the same prompts.',
-    settings: { strategies, domains, tasks, seeds, grid, budget },
+    settings,
     rows,
   };
 }
 
-function aggregate(strategy: string, cell: { accuracy: number; valueNoise: number }, domain: string, group: Sample[]): PlannersRow {
-  const sum = (pick: (sample: Sample) => number): number => group.reduce((total, sample) => total + pick(sample), 0);
+function aggregate(strategy: string, cell: { accuracy: number; valueNoise: number }, domain: string, group: PlannerSample[]): PlannersRow {
+  const sum = (pick: (sample: PlannerSample) => number): number => group.reduce((total, sample) => total + pick(sample), 0);
   const successes = group.filter((sample) => sample.success).length;
   const expansions = Math.max(1, sum((sample) => sample.expansions));
   const perRun = group.filter((sample) => sample.expansions > 0).map((sample) => ((sample.wallMs - sample.policyMs - sample.executeMs - sample.recordMs) * 1000) / sample.expansions);

@@ -24,6 +24,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   switch (error.code) {
     case 'ARBOR_USAGE':
     case 'ARBOR_INVALID_INPUT':
+    case 'ARBOR_BATCH_FILE':
     case 'ARBOR_CONFIG_INVALID':
     case 'ARBOR_MODEL_SPEC':
     case 'ARBOR_MODEL_API_KEY_MISSING':

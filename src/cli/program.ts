@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerActionsCommand } from './commands/actions.js';
+import { registerBatchCommand } from './commands/batch.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerBenchRetrievalCommand } from './commands/bench-retrieval.js';
 import { registerIndexCommand } from './commands/index-command.js';
@@ -16,6 +17,7 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeMcpCommand } from './commands/serve-mcp.js';
 import { registerShowCommand } from './commands/show.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { CliContext, type CliIo } from './context.js';
 import { VERSION } from '../version.js';
 
@@ -24,7 +26,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   const program = new Command('arbor')
     .description('Tool-using agents in large action spaces: search, record, replay.')
     .version(VERSION)
-    .option('--store <location>', 'provenance store: a SQLite file path (default .arbor/arbor.db, or ARBOR_STORE)')
+    .option('--store <location>', 'provenance store: a SQLite file path (default .arbor/arbor.db) or postgres://… (also ARBOR_STORE)')
     .option('--config <file>', 'configuration file (default: arbor.config.{ts,mts,js,mjs,json} in the working directory, or ARBOR_CONFIG)')
     .option('--json', 'print machine-readable JSON on stdout')
     .option('-y, --yes', 'pre-approve irreversible actions')
@@ -58,5 +60,7 @@ export function createProgram(io: CliIo): { program: Command; cli: CliContext } 
   registerBenchCommand(program, cli);
   registerBenchRetrievalCommand(program, cli);
   registerModelCommand(program, cli);
+  registerWorkerCommand(program, cli);
+  registerBatchCommand(program, cli);
   return { program, cli };
 }

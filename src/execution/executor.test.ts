@@ -232,6 +232,28 @@ describe('Executor', () => {
     expect(r.head).toBe(parent?.id);
   });
 
+  it('records the world\'s checkpoint with each top-level step, in the same write', async () => {
+    let balance = 0;
+    const actions = new ActionSpace([
+      defineAction({ name: 'add', description: 'a', input: z.object({ n: z.number() }), effect: 'write', run: ({ n }) => ({ balance: (balance += n) }) }),
+      defineAction({ name: 'twice', description: 't', input: z.object({ n: z.number() }), effect: 'write', run: async ({ n }, ctx) => (await ctx.call('add', { n }), ctx.call('add', { n })) }),
+    ]);
+    const executor = new Executor({ store, actions, checkpoint: () => ({ balance }) });
+    const r = await executor.startRun();
+    await r.execute('add', { n: 2 });
+    await r.execute('twice', { n: 5 });
+    await r.execute('add', { n: 'x' });
+    const steps = await store.listSteps(r.id);
+    expect(steps.map((step) => [step.action, step.depth, step.metadata.checkpoint])).toEqual([
+      ['add', 0, { balance: 2 }],
+      // The caller's seq comes before its nested calls'; its checkpoint is taken when it ends, after them.
+      ['twice', 0, { balance: 12 }],
+      ['add', 1, undefined],
+      ['add', 1, undefined],
+      ['add', 0, { balance: 12 }],
+    ]);
+  });
+
   it('refuses an unknown action with a typed error that suggests names', async () => {
     const r = await new Executor({ store, actions: new ActionSpace([defineAction({ name: 'get_order', description: 'g', input: z.object({}), effect: 'read', run: () => 1 })]) }).startRun();
     await expect(r.execute('get_ordre', {})).rejects.toSatisfy((error) => ArborError.isInstance(error) && error.code === 'ARBOR_NO_SUCH_ACTION');

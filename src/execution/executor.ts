@@ -51,10 +51,21 @@ export interface ExecutorOptions {
   entropy?: EntropySources;
   /** Time limit for actions that declare none. Default: none. */
   defaultTimeoutMs?: number;
+  /**
+   * The environment's complete state (`environment.snapshot()`), taken after every top-level step and
+   * recorded with it as `metadata.checkpoint`, in the same write. A run resumed in another process (a
+   * worker that took over a job) restores the world from it instead of executing anything again.
+   */
+  checkpoint?: () => JsonValue | undefined;
   onEvent?: (event: ExecutorEvent) => void;
 }
 
 export interface StartRunOptions {
+  /**
+   * The run's id (a ULID) instead of a new one. A job queue chooses ids when it enqueues, so that a retried
+   * job finds the run it started. Creating a run whose id exists fails.
+   */
+  id?: string;
   task?: string;
   /** Name of the environment, so replay and fork can build a fresh one. */
   environment?: string;
@@ -102,7 +113,7 @@ export class Executor {
 
   async startRun(options: StartRunOptions = {}): Promise<Run> {
     const record: RunRecord = {
-      id: ulid(),
+      id: options.id ?? ulid(),
       status: 'running',
       task: options.task ?? null,
       environment: options.environment ?? null,
@@ -264,6 +275,10 @@ export class Run {
     executor.options.onEvent?.({ type: 'step-start', runId: this.id, stepId, seq, action: action.name, depth });
 
     const finish = async (status: StepStatus, output: HashedJson | null, error: ArborError | null): Promise<StepResult> => {
+      if (depth === 0 && executor.options.checkpoint !== undefined) {
+        const checkpoint = executor.options.checkpoint();
+        if (checkpoint !== undefined) metadata.checkpoint = checkpoint;
+      }
       const write: StepWrite = {
         id: stepId,
         runId: this.id,

@@ -44,6 +44,8 @@ export interface PlanOptions {
    * the steps with the same seq: how `replaySearch` re-creates a recorded search.
    */
   replayOf?: readonly StepRecord[];
+  /** Record the search under this run id (a ULID) instead of a new one (a job queue chooses ids up front). */
+  runId?: string;
 }
 
 export type PlanStatus = 'succeeded' | 'failed' | 'budget-exhausted' | 'awaiting-approval' | 'cancelled';
@@ -109,6 +111,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     ...(options.guards === undefined ? {} : { guards: options.guards }),
     ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
     run: {
+      ...(options.runId === undefined ? {} : { id: options.runId }),
       task: task.instruction,
       environment: environment.name,
       metadata: {

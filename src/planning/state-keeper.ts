@@ -16,7 +16,7 @@ export interface StateKeeperOptions {
   approval?: ApprovalPolicy;
   guards?: Guard[];
   onStep?: (step: StepResult) => void;
-  run: { task: string; environment: string; metadata: JsonObject; replayOf?: readonly StepRecord[] };
+  run: { id?: string; task: string; environment: string; metadata: JsonObject; replayOf?: readonly StepRecord[] };
 }
 
 export interface ExecutedStep {

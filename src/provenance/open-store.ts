@@ -3,7 +3,10 @@ import type { Store } from './store.js';
 import { DEFAULT_STORE_PATH, SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.js';
 
 export interface OpenStoreOptions extends SqliteStoreOptions {
-  /** A file path, `sqlite:<path>`, or `:memory:`. Default: ARBOR_STORE, then `.arbor/arbor.db`. */
+  /**
+   * A file path, `sqlite:<path>`, `:memory:`, or a URL of a registered adapter such as
+   * `postgres://user@host/db?schema=arbor`. Default: ARBOR_STORE, then `.arbor/arbor.db`.
+   */
   location?: string;
 }
 
@@ -36,3 +39,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   const path = location.startsWith('sqlite:') ? location.slice('sqlite:'.length) : location;
   return SqliteStore.open(path, options);
 }
+
+// Built-in adapters are loaded only when a location names them: the core never imports `pg` unless used.
+registerStoreScheme('postgres', async (location, options) => {
+  const { PostgresStore } = await import('./postgres/postgres-store.js');
+  return PostgresStore.open(location, { readonly: options.readonly ?? false });
+});

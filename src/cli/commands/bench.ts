@@ -15,6 +15,8 @@ interface BenchPlannersOptions {
   domains?: string;
   calls: string;
   out: string;
+  queue?: string;
+  queueName: string;
 }
 
 const list = (flag: string, raw: string | undefined, known: readonly string[]): string[] | undefined => {
@@ -39,23 +41,36 @@ export function registerBenchCommand(program: Command, cli: CliContext): void {
     .option('--domains <list>', `domains, comma-separated (default all: ${BENCH_DOMAINS.join(', ')})`)
     .option('--calls <n>', 'model-call budget of every search', '300')
     .option('--out <dir>', 'where to write planners.json and planners.svg', 'bench-results')
+    .option('--queue <url>', 'run every search as a job for `arbor worker` processes on this Redis queue (the batch path) instead of in this process')
+    .option('--queue-name <name>', 'BullMQ queue name (with --queue)', 'arbor-tasks')
     .action(async (options: BenchPlannersOptions) => {
       const numbers = (flag: string, raw: string | undefined, fallback: number[], min: number, max: number) => (raw === undefined ? fallback : raw.split(',').map((part) => numberOption(flag, part, min, max)));
       const accuracies = numbers('--accuracy', options.accuracy, options.full === true ? [0.5, 0.7, 0.9] : [0.7], 0, 1);
       const noises = numbers('--noise', options.noise, options.full === true ? [0.1, 0.2, 0.4] : [0.2], 0, 10);
       const strategies = list('--strategies', options.strategies, STRATEGY_NAMES);
       const domains = list('--domains', options.domains, BENCH_DOMAINS);
-      const report = await cli.progress('Benchmarking planners (SIMULATED policy)', (progress) =>
-        runPlannersBenchmark({
-          tasks: options.tasks === undefined ? (options.full === true ? 20 : 4) : numberOption('--tasks', options.tasks, 1, 1000),
-          seeds: options.seeds === undefined ? (options.full === true ? 3 : 2) : numberOption('--seeds', options.seeds, 1, 1000),
-          grid: accuracies.flatMap((accuracy) => noises.map((valueNoise) => ({ accuracy, valueNoise }))),
-          budget: { modelCalls: numberOption('--calls', options.calls, 1, 1e9) },
-          ...(strategies === undefined ? {} : { strategies }),
-          ...(domains === undefined ? {} : { domains }),
-          onProgress: (done, total, label) => progress(`${done}/${total} ${label}`),
-        }),
-      );
+      const settings = {
+        tasks: options.tasks === undefined ? (options.full === true ? 20 : 4) : numberOption('--tasks', options.tasks, 1, 1000),
+        seeds: options.seeds === undefined ? (options.full === true ? 3 : 2) : numberOption('--seeds', options.seeds, 1, 1000),
+        grid: accuracies.flatMap((accuracy) => noises.map((valueNoise) => ({ accuracy, valueNoise }))),
+        budget: { modelCalls: numberOption('--calls', options.calls, 1, 1e9) },
+        ...(strategies === undefined ? {} : { strategies }),
+        ...(domains === undefined ? {} : { domains }),
+      };
+      const queue = options.queue;
+      const report =
+        queue === undefined
+          ? await cli.progress('Benchmarking planners (SIMULATED policy)', (progress) =>
+              runPlannersBenchmark({ ...settings, onProgress: (done, total, label) => progress(`${done}/${total} ${label}`) }),
+            )
+          : await cli.progress(`Benchmarking planners on the worker pool (SIMULATED policy)`, async (progress) => {
+              const [{ runPlannersBenchmarkOnQueue }, { checkQueueUrl }, { describeProgress }] = await Promise.all([
+                import('../../bench/planners-queue.js'),
+                import('../../scale/index.js'),
+                import('./batch.js'),
+              ]);
+              return runPlannersBenchmarkOnQueue({ ...settings, queue: checkQueueUrl(queue), queueName: options.queueName, onProgress: (update) => progress(describeProgress(update)) });
+            });
       const files = writePlannersReport(report, options.out);
       if (cli.options.json) {
         cli.json(report);

@@ -1,0 +1,11 @@
+export { runBatch, type BatchProgress, type BatchReport, type RunBatchOptions, type TaskResult } from './batch.js';
+export { DECISION_NAMESPACE, loopSolver } from './loop-solver.js';
+export { loadWorkerPlugin, type WorkerPlugin } from './plugin.js';
+export { checkQueueUrl, connectQueue, DEFAULT_QUEUE_NAME, redactRedisUrl } from './queue-connection.js';
+export { isRateLimited, limitModel, limitPolicy, RedisRateLimiter, type LimitPolicyOptions, type RateLimit, type RateLimiterStats } from './rate-limiter.js';
+export { assertNothingInDoubt, openJobRun, restoreWorld, type OpenedJobRun } from './resume.js';
+export type { PolicyFactory, SnapshotCapable, SolveContext, TaskJob, TaskOutcome, TaskProgress, TaskSolver, TaskStatus } from './solver.js';
+export { DEFAULT_STRATEGY, parseTasks, readTasksFile, TaskBudgetSchema, TaskSpecSchema, type TaskBudget, type TaskDefaults, type TaskSpec } from './task-spec.js';
+export { builtinSolvers, startWorker, type ArborWorker, type StartWorkerOptions, type WorkerEvent, type WorkerRegistry } from './worker.js';
+export { DEFAULT_SEARCH_BUDGET, plannerSolver, plannerSolvers, type PlannerOutcome } from './planner-solver.js';
+export { simulatedPolicyFactory, withSimulatedLatency, type SimulatedPolicyDefaults } from './policies.js';
