@@ -48,8 +48,9 @@ describe('arbor CLI', () => {
   it('replay verify checks every reversible step, reuse reads them', () => {
     const verify = arbor(['replay', runId, '--mode', 'verify']);
     expect(verify.code).toBe(0);
-    expect(verify.stdout).toContain('Verified 6 of 9 steps');
-    expect(verify.stdout).toContain('no divergence');
+    // The demo is a search: verified by searching again, up to its first commit (charge_payment).
+    expect(verify.stdout).toMatch(/^Verified search \w{26} \(best-first\): the same choices, 6 of 6 steps reproduced/);
+    expect(verify.stdout).toContain('stopped at the commit charge_payment (step 6), 3 later step(s) not re-executed');
     const reuse = arbor(['replay', runId, '--mode', 'reuse', '--json']);
     expect(JSON.parse(reuse.stdout)).toMatchObject({ mode: 'reuse', reused: 9 });
   });

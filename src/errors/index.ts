@@ -6,6 +6,7 @@ export { ApprovalRequiredError } from './approval-required-error.js';
 export { ArgumentMaskedError } from './argument-masked-error.js';
 export { BudgetExceededError, type BudgetResource } from './budget-exceeded-error.js';
 export { CancelledError } from './cancelled-error.js';
+export { CommitRefusedError, type CommitRefusal } from './commit-refused-error.js';
 export { CodeRuntimeError, type CodeRuntimeErrorDetails } from './code-runtime-error.js';
 export { CodeStalledError } from './code-stalled-error.js';
 export { CodeSyntaxError } from './code-syntax-error.js';

@@ -159,9 +159,10 @@ describe('inspector in Chromium', () => {
     await clickNode(String(leaf?.parentId));
     await expect.poll(() => detail.locator('h2').first().innerText()).toContain(`Node #${leaf?.parentId}:`);
     await expect.poll(() => detail.locator('table.scores').innerText()).toMatch(/f = g \+ h\s+[\d.]+ \(g=/);
-    // The planner's policy log says what the policy proposed at the parent and how it scored the node.
+    // The planner's policy log says what the policy proposed at the parent and how it valued the node: A*
+    // defers evaluation with this policy, so the node was valued in the call that proposed from it.
     await expect.poll(() => detail.locator('.policy-call summary').allInnerTexts()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/propose at the parent/), expect.stringMatching(/evaluate at the parent/)]),
+      expect.arrayContaining([expect.stringMatching(/proposeAndValue at the parent/), expect.stringMatching(/proposeAndValue at this node/)]),
     );
     await screenshot('planner-search');
   });

@@ -3,7 +3,7 @@ import type { Environment, EnvironmentTask } from '../environments/index.js';
 import { ArborError, UsageError, type BudgetResource } from '../errors/index.js';
 import type { ApprovalPolicy, Guard, StepResult } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
-import type { Store } from '../provenance/index.js';
+import type { StepRecord, Store } from '../provenance/index.js';
 import { BudgetMeter, lap, mark, type Budget, type Spent } from './budget.js';
 import { allActions, type CandidateProvider } from './candidates.js';
 import type { Planner } from './planner.js';
@@ -39,6 +39,11 @@ export interface PlanOptions {
   onStep?: (step: StepResult) => void;
   /** Extra run metadata. */
   metadata?: JsonObject;
+  /**
+   * Recorded steps of an earlier search whose nondeterminism (clock, randomness, `ctx.record`) is fed back to
+   * the steps with the same seq: how `replaySearch` re-creates a recorded search.
+   */
+  replayOf?: readonly StepRecord[];
   /** Record the search under this run id (a ULID) instead of a new one (a job queue chooses ids up front). */
   runId?: string;
 }
@@ -116,9 +121,12 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
         strategy: planner.name,
         strategyOptions: planner.options,
         policy: policy.name,
+        // The optional methods the policy has: strategies choose their logic by them, so a replay must too.
+        policyMethods: (['proposeAndValue', 'samplePlans', 'reflect'] as const).filter((method) => policy[method] !== undefined),
         budget: { ...options.budget } as JsonObject,
         maxDepth,
       },
+      ...(options.replayOf === undefined ? {} : { replayOf: options.replayOf }),
     },
   });
   budget.chargeRecording(lap(openedAt));

@@ -25,6 +25,11 @@ export interface PolicyState {
   trajectory: readonly TrajectoryStep[];
   /** Lessons from earlier failed attempts (written by `reflect`), shown to later calls. */
   reflections?: readonly string[];
+  /**
+   * Actions already tried from this state, with what happened (shown when a node is expanded again, so the
+   * policy proposes something new instead of repeating them).
+   */
+  tried?: readonly TrajectoryStep[];
 }
 
 /** An action the policy may choose, as shown to it (retrieval decides which ones are shown). */
@@ -57,6 +62,12 @@ export interface ChildView {
   /** The step's output (or error) when it was executed. */
   output?: JsonValue;
   error?: SerializedError;
+}
+
+/** Proposals for a state together with the state's own value (the chance of finishing from it, in [0, 1]). */
+export interface ValuedProposals {
+  proposals: Proposal[];
+  value: number;
 }
 
 /** A whole plan sampled at once (Tree-Planner). */
@@ -118,6 +129,13 @@ export interface Policy {
    * as the chance of finishing the task from that child (higher is better; 0 for a dead end or a trap).
    */
   evaluate(state: PolicyState, children: readonly ChildView[], options?: PolicyCallOptions): Promise<PolicyResult<number[]>>;
+  /**
+   * Propose up to k actions for the state and value the state itself, in one call: what a model answers
+   * when asked "how close is this to done, and what next?". A* uses it for deferred evaluation (a node is
+   * valued when it is about to be expanded, not when it is generated), one call per expansion. Optional:
+   * without it A* proposes and then scores the children (two calls per expansion).
+   */
+  proposeAndValue?(state: PolicyState, candidates: readonly CandidateAction[], k: number, options?: PolicyCallOptions): Promise<PolicyResult<ValuedProposals>>;
   /** Sample n whole plans in one call (Tree-Planner). */
   samplePlans?(state: PolicyState, candidates: readonly CandidateAction[], n: number, options?: PolicyCallOptions): Promise<PolicyResult<PlanSample[]>>;
   /** Reflect on a failed trajectory; the text is shown to later calls (LATS). */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ActionSpace, Effect } from '../actions/index.js';
 import type { EnvironmentTask } from '../environments/index.js';
-import { ArborError, BudgetExceededError, type BudgetResource } from '../errors/index.js';
+import { ArborError, BudgetExceededError, CommitRefusedError, type BudgetResource, type CommitRefusal } from '../errors/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import { lap, mark, type BudgetMeter } from './budget.js';
 import { allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
-import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyResult, PolicyState, Proposal, TrajectoryStep } from './policy.js';
+import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyModelCall, PolicyResult, PolicyState, PolicyUsage, Proposal, TrajectoryStep } from './policy.js';
 import type { StateKeeper } from './state-keeper.js';
 import type { SearchNode, SearchTree } from './tree.js';
 
@@ -26,7 +26,7 @@ export type SearchEvent =
   | { type: 'commit'; node: number; action: string; status: string }
   | { type: 'search-end'; runId: string; status: string };
 
-export type PolicyMethod = 'propose' | 'evaluate' | 'samplePlans' | 'reflect';
+export type PolicyMethod = 'propose' | 'proposeAndValue' | 'evaluate' | 'samplePlans' | 'reflect';
 
 /** One policy call as recorded for replay: what was asked and what came back. */
 export interface PolicyCallRecord {
@@ -38,6 +38,8 @@ export interface PolicyCallRecord {
   request: string;
   response: JsonValue;
   usage: { modelCalls: number; inputTokens: number; outputTokens: number };
+  /** The model calls behind the answer (keys of their recorded prompts and answers), when the policy reports them. */
+  calls?: PolicyModelCall[];
 }
 
 export interface SearchContextOptions {
@@ -76,6 +78,8 @@ export class SearchContext {
   readonly #candidatesByNode = new WeakMap<SearchNode, readonly CandidateAction[]>();
   readonly #trajectories = new WeakMap<SearchNode, readonly TrajectoryStep[]>();
   readonly #stateKeys = new WeakMap<SearchNode, string>();
+  /** The model calls behind each proposal `propose` returned, so the children they create can point to them. */
+  readonly #proposedBy = new WeakMap<object, readonly PolicyModelCall[]>();
 
   constructor(options: SearchContextOptions) {
     this.#options = options;
@@ -163,6 +167,19 @@ export class SearchContext {
     };
   }
 
+  /** The state as a proposal sees it: with the actions already tried from it, when it is expanded again. */
+  #proposalState(node: SearchNode): PolicyState {
+    const state = this.policyState(node);
+    if (node.children.length === 0) return state;
+    const tried = node.children.map((child) => ({
+      action: child.action ?? '',
+      input: child.input,
+      status: child.stepStatus ?? 'ok',
+      ...(child.error === undefined ? {} : { error: child.error }),
+    }));
+    return { ...state, tried };
+  }
+
   /** The actions shown at a node (the candidate provider's choice), cached per node. */
   async candidates(node: SearchNode): Promise<readonly CandidateAction[]> {
     let candidates = this.#candidatesByNode.get(node);
@@ -176,10 +193,41 @@ export class SearchContext {
 
   /** Asks the policy for up to k actions at a node (one model call). */
   async propose(node: SearchNode, k: number): Promise<Proposal[]> {
-    const state = this.policyState(node);
+    const state = this.#proposalState(node);
     const candidates = await this.candidates(node);
-    const proposals = await this.#call('propose', `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
-    return proposals.slice(0, k);
+    const { value, calls } = await this.#call('propose', node, `${node.id}:${candidateKey(candidates)}:${k}`, (options) => this.#options.policy.propose(state, candidates, k, options));
+    const proposals = value.slice(0, k);
+    if (calls !== undefined) for (const proposal of proposals) this.#proposedBy.set(proposal, calls);
+    return proposals;
+  }
+
+  /** Whether the policy can value a state in the same call that proposes its actions (deferred evaluation). */
+  get valuesWhileProposing(): boolean {
+    return this.#options.policy.proposeAndValue !== undefined;
+  }
+
+  /**
+   * Asks the policy for up to k actions at a node and the node's own value, in one model call; sets the
+   * node's `value`. Only for policies that can (see `valuesWhileProposing`).
+   */
+  async proposeAndValue(node: SearchNode, k: number): Promise<Proposal[]> {
+    const policy = this.#options.policy;
+    if (policy.proposeAndValue === undefined) {
+      throw new ArborError('ARBOR_POLICY_UNSUPPORTED', `Policy "${policy.name}" cannot value a state while proposing`, {
+        hint: 'Check SearchContext.valuesWhileProposing first, and propose then evaluate otherwise.',
+        data: { policy: policy.name, method: 'proposeAndValue' },
+      });
+    }
+    const state = this.#proposalState(node);
+    const candidates = await this.candidates(node);
+    const call = policy.proposeAndValue.bind(policy);
+    const { value, calls } = await this.#call('proposeAndValue', node, `${node.id}:${candidateKey(candidates)}:${k}`, (options) => call(state, candidates, k, options));
+    node.value = clamp01(value.value);
+    node.data.score = node.value;
+    if (calls !== undefined) node.data.scoredBy = toRefs(calls);
+    const proposals = value.proposals.slice(0, k);
+    if (calls !== undefined) for (const proposal of proposals) this.#proposedBy.set(proposal, calls);
+    return proposals;
   }
 
   /** Scores all the given children of a node in one model call; sets their `value`. */
@@ -187,11 +235,13 @@ export class SearchContext {
     if (children.length === 0) return [];
     const state = this.policyState(node);
     const views: ChildView[] = children.map((child) => childView(child));
-    const values = await this.#call('evaluate', `${node.id}:${children.map((child) => child.id).join(',')}`, (options) => this.#options.policy.evaluate(state, views, options));
+    const { value: values, calls } = await this.#call('evaluate', node, `${node.id}:${children.map((child) => child.id).join(',')}`, (options) => this.#options.policy.evaluate(state, views, options));
+    const refs = calls === undefined ? undefined : toRefs(calls);
     return children.map((child, index) => {
       const value = clamp01(values[index] ?? 0);
       child.value = value;
       child.data.score = value;
+      if (refs !== undefined) child.data.scoredBy = refs;
       return value;
     });
   }
@@ -208,7 +258,7 @@ export class SearchContext {
     const state = this.policyState(node);
     const candidates = await this.candidates(node);
     const sample = policy.samplePlans.bind(policy);
-    return this.#call('samplePlans', `${node.id}:${candidateKey(candidates)}:${n}`, (options) => sample(state, candidates, n, options));
+    return (await this.#call('samplePlans', node, `${node.id}:${candidateKey(candidates)}:${n}`, (options) => sample(state, candidates, n, options))).value;
   }
 
   /** Asks the policy to reflect on the failed path to a node; the lesson is shown to later calls. */
@@ -217,7 +267,7 @@ export class SearchContext {
     if (policy.reflect === undefined) return undefined;
     const state = this.policyState(node);
     const reflect = policy.reflect.bind(policy);
-    const text = await this.#call('reflect', `${node.id}`, (options) => reflect(state, options));
+    const { value: text } = await this.#call('reflect', node, `${node.id}`, (options) => reflect(state, options));
     this.reflections.push(text);
     node.data.reflection = text;
     return text;
@@ -255,6 +305,8 @@ export class SearchContext {
         prior: clamp01(proposal.probability),
       });
       child.data.rank = rank;
+      const proposedBy = this.#proposedBy.get(proposal);
+      if (proposedBy !== undefined) child.data.proposedBy = toRefs(proposedBy);
       child.stepCost = action?.cost ?? 1;
       child.g = node.g + child.stepCost;
       created.push(child);
@@ -283,9 +335,9 @@ export class SearchContext {
    * (pruned). When approval is refused, the search stops and hands the plan back for approval.
    */
   async commit(node: SearchNode): Promise<SearchNode> {
-    if (!node.commit || node.stepId !== null) throw new ArborError('ARBOR_INTERNAL', `Node ${node.id} is not an open commit point`);
+    this.#refuseUnlessOpenCommit(node);
     this.#checkCancelled();
-    await this.#run(node);
+    await this.#run(node, true);
     this.#options.onEvent?.({ type: 'commit', node: node.id, action: node.action ?? '', status: node.stepStatus ?? 'unknown' });
     if (node.stepStatus === 'blocked' && node.error?.code === 'ARBOR_APPROVAL_REQUIRED') {
       node.status = 'blocked';
@@ -304,8 +356,28 @@ export class SearchContext {
     return node;
   }
 
-  async #run(child: SearchNode): Promise<SearchNode> {
-    const executed = await this.#options.keeper.execute(child, this.#signal);
+  /**
+   * Irreversible actions are taken only here, and only from an open commit point under the current root:
+   * anything else is a strategy bug, refused before anything runs (the executor would also block an
+   * irreversible step outside a commit, see StateKeeper).
+   */
+  #refuseUnlessOpenCommit(node: SearchNode): void {
+    const refuse = (reason: CommitRefusal, detail: string): never => {
+      throw new CommitRefusedError(node.id, node.action, reason, detail);
+    };
+    if (!node.commit) refuse('not-irreversible', 'its action is not irreversible');
+    if (node.stepId !== null) refuse('already-taken', `it was taken already (${node.stepStatus ?? 'unknown'})`);
+    if (node.status === 'pruned') refuse('pruned', `it was pruned (${typeof node.data.reason === 'string' ? node.data.reason : 'no reason recorded'})`);
+    if (node.status !== 'open') refuse('not-open', `it is ${node.status}, not open`);
+    const parent = node.parent;
+    if (parent === undefined || !this.tree.isAncestor(this.#root, parent)) refuse('behind-commit', `it is not below the search's current root (node ${this.#root.id})`);
+    // A failed or blocked step still leaves a recorded state (ReAct carries on from it, errors in view); a
+    // proposal pruned unexecuted, or a commit not taken, leaves none.
+    if (parent !== undefined && (parent.stepStatus === null || parent.stepStatus === 'cancelled' || (parent.commit && parent.stepId === null))) refuse('parent-not-reached', `the state it would be taken from (node ${parent.id}) was never reached`);
+  }
+
+  async #run(child: SearchNode, commit = false): Promise<SearchNode> {
+    const executed = await this.#options.keeper.execute(child, this.#signal, commit);
     const { result } = executed;
     this.budget.chargeStep(executed.time);
     child.stepId = result.step.id;
@@ -321,7 +393,12 @@ export class SearchContext {
     return child;
   }
 
-  async #call<T>(method: PolicyMethod, request: string, call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<T> {
+  /**
+   * One budgeted policy call about `node`. What it asked and answered goes to the policy log; the model
+   * calls behind it (`PolicyResult.calls`: keys of the recorded prompts and answers) go to the log and to
+   * the node's `data.modelCalls`, so an inspector can show the prompts that shaped each node.
+   */
+  async #call<T>(method: PolicyMethod, node: SearchNode, request: string, call: (options: PolicyCallOptions) => Promise<PolicyResult<T>>): Promise<PolicyResult<T>> {
     const blocked = this.budget.blockedCall();
     if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
     this.#checkCancelled();
@@ -331,7 +408,11 @@ export class SearchContext {
     try {
       result = await call({ ...(this.#signal === undefined ? {} : { signal: this.#signal }), ...(remainingTokens === undefined ? {} : { remainingTokens }) });
     } catch (error) {
-      this.budget.chargeCall({ modelCalls: 0, inputTokens: 0, outputTokens: 0 }, lap(started));
+      // A call that failed after reaching the model still spent what it reports, and its prompts are kept.
+      const failed = ArborError.isInstance(error) ? error.data : {};
+      this.budget.chargeCall(usageOf(failed.usage), lap(started));
+      const calls = callsOf(failed.calls);
+      if (calls !== undefined) noteCalls(node, method, calls, true);
       if (error instanceof BudgetExceededError || (ArborError.isInstance(error) && error.code === 'ARBOR_BUDGET_EXCEEDED')) {
         const resource = (error.data.resource as BudgetResource | undefined) ?? 'tokens';
         throw new SearchStop({ kind: 'budget', resource });
@@ -341,12 +422,14 @@ export class SearchContext {
       throw error;
     }
     this.budget.chargeCall(result.usage, lap(started));
-    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage } });
+    const calls = result.calls === undefined || result.calls.length === 0 ? undefined : result.calls;
+    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage }, ...(calls === undefined ? {} : { calls: calls.map((entry) => ({ ...entry })) }) });
+    if (calls !== undefined) noteCalls(node, method, calls, false);
     if (this.#options.onEvent !== undefined) {
       const spent = this.budget.spent();
       this.#options.onEvent({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
     }
-    return result.value;
+    return calls === undefined ? { value: result.value, usage: result.usage } : { value: result.value, usage: result.usage, calls };
   }
 
   #checkCancelled(): void {
@@ -389,6 +472,28 @@ function candidateKey(candidates: readonly CandidateAction[]): string {
     candidateKeys.set(candidates, key);
   }
   return key;
+}
+
+/** A model call as a node refers to it: `{ id, namespace }` (what the inspector resolves), purpose and model. */
+function toRefs(calls: readonly PolicyModelCall[]): JsonObject[] {
+  return calls.map((call) => ({ id: call.id, namespace: call.namespace, purpose: call.purpose, model: call.model, cached: call.cached }));
+}
+
+function noteCalls(node: SearchNode, method: PolicyMethod, calls: readonly PolicyModelCall[], failed: boolean): void {
+  const list = Array.isArray(node.data.modelCalls) ? node.data.modelCalls : (node.data.modelCalls = []);
+  for (const ref of toRefs(calls)) list.push({ method, ...ref, ...(failed ? { failed: true } : {}) });
+}
+
+function usageOf(value: unknown): PolicyUsage {
+  const usage = (value ?? {}) as Partial<Record<keyof PolicyUsage, unknown>>;
+  const count = (field: unknown): number => (typeof field === 'number' && Number.isFinite(field) && field > 0 ? field : 0);
+  return { modelCalls: count(usage.modelCalls), inputTokens: count(usage.inputTokens), outputTokens: count(usage.outputTokens) };
+}
+
+function callsOf(value: unknown): PolicyModelCall[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const calls = value.filter((call): call is PolicyModelCall => call !== null && typeof call === 'object' && typeof (call as PolicyModelCall).id === 'string' && typeof (call as PolicyModelCall).namespace === 'string');
+  return calls.length === 0 ? undefined : calls;
 }
 
 function clamp01(value: number): number {

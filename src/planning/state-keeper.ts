@@ -1,7 +1,7 @@
 import { ActionSpace, defineAction, type AnyAction } from '../actions/index.js';
 import type { Environment } from '../environments/index.js';
 import { SearchDivergedError, UsageError } from '../errors/index.js';
-import { approveAll, Executor, type ApprovalPolicy, type Guard, type Run, type StepResult } from '../execution/index.js';
+import { approveAll, denyIrreversible, Executor, type ApprovalDecision, type ApprovalPolicy, type Guard, type Run, type StepResult } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { StepRecord, Store } from '../provenance/index.js';
 import { lap, mark, type Lap } from './budget.js';
@@ -16,7 +16,7 @@ export interface StateKeeperOptions {
   approval?: ApprovalPolicy;
   guards?: Guard[];
   onStep?: (step: StepResult) => void;
-  run: { id?: string; task: string; environment: string; metadata: JsonObject };
+  run: { id?: string; task: string; environment: string; metadata: JsonObject; replayOf?: readonly StepRecord[] };
 }
 
 export interface ExecutedStep {
@@ -42,6 +42,7 @@ export class StateKeeper {
   /** Copies made for rebuilding, closed at the end (the caller's environment is never closed here). */
   readonly #copies = new Set<Environment>();
   #produced: StepRecord[] = [];
+  #gate: { committing: boolean } = { committing: false };
   /** Time spent re-executing steps to rebuild states (executor work, not planner overhead). */
   readonly rebuildTime: Lap = { wallMs: 0 };
 
@@ -66,12 +67,15 @@ export class StateKeeper {
     }
     const mode = canSnapshot ? 'snapshot' : 'rebuild';
     const ref = { current: environment };
+    const keeperRef = { committing: false };
     const produced: StepRecord[] = [];
     const executor = new Executor({
       store: options.store,
       actions: mode === 'snapshot' ? environment.actions : lateBound(environment.actions, ref),
       observe: () => ref.current.observe(),
-      ...(options.approval === undefined ? {} : { approval: options.approval }),
+      // Irreversible steps run only inside a commit (with the caller's approval); while exploring, even one
+      // called from inside a reversible action is blocked, so nothing irreversible happens speculatively.
+      approval: (request) => (keeperRef.committing ? (options.approval ?? denyIrreversible)(request) : SPECULATIVE_REFUSAL),
       ...(options.guards === undefined ? {} : { guards: options.guards }),
       onEvent: (event) => {
         if (event.type !== 'step-end') return;
@@ -82,6 +86,7 @@ export class StateKeeper {
     const run = await executor.startRun({ ...options.run, stopOnBlocked: false });
     const keeper = new StateKeeper(options, mode, run, ref);
     keeper.#produced = produced;
+    keeper.#gate = keeperRef;
     return keeper;
   }
 
@@ -121,14 +126,23 @@ export class StateKeeper {
     this.#current = node;
   }
 
-  /** Executes `child`'s action from its parent's state, recording the step under the parent's step. */
-  async execute(child: SearchNode, signal: AbortSignal | undefined): Promise<ExecutedStep> {
+  /**
+   * Executes `child`'s action from its parent's state, recording the step under the parent's step. Only a
+   * `commit` may run an irreversible action (asking the approval policy); otherwise the executor blocks it.
+   */
+  async execute(child: SearchNode, signal: AbortSignal | undefined, commit = false): Promise<ExecutedStep> {
     const parent = child.parent;
     if (parent === undefined || child.action === null) throw new UsageError('The root of a search has no step to execute');
     await this.moveTo(parent);
     const from = this.#produced.length;
     const started = mark();
-    const result = await this.run.execute(child.action, child.input, { parentStepId: parent.stepId, ...(signal === undefined ? {} : { signal }) });
+    this.#gate.committing = commit;
+    let result: StepResult;
+    try {
+      result = await this.run.execute(child.action, child.input, { parentStepId: parent.stepId, ...(signal === undefined ? {} : { signal }) });
+    } finally {
+      this.#gate.committing = false;
+    }
     const time = lap(started);
     const steps = this.#produced.splice(from);
     this.#current = child;
@@ -194,6 +208,12 @@ export class StateKeeper {
     }
   }
 }
+
+const SPECULATIVE_REFUSAL: ApprovalDecision = {
+  approved: false,
+  by: 'search',
+  reason: 'irreversible actions are taken only when the search commits to them, never while it explores',
+};
 
 /** The last top-level attempt of a call: the outcome the call had. */
 function finalTopLevel(steps: readonly StepRecord[]): StepRecord | undefined {

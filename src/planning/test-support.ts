@@ -59,6 +59,9 @@ tasks:
   - id: reach-gate
     instruction: Get to the gate.
     goal: 'at == "gate"'
+  - id: pay-then-lobby
+    instruction: Pay the fee at the gate, then walk on to the lobby.
+    goal: 'at == "lobby" && paid_at == "gate"'
 `;
 
 export function miniEnvironment(): FsmEnvironment {
@@ -87,6 +90,8 @@ export interface ScriptedPolicyOptions {
   value?: (action: string, input: JsonValue, observation: JsonValue | undefined) => number;
   /** Proposal order: lower first (default: candidate order). */
   rank?: (action: string, input: JsonValue) => number;
+  /** Implement `proposeAndValue` too (the state's value is `value` of the step that led to it). */
+  valuesWhileProposing?: boolean;
 }
 
 /**
@@ -94,16 +99,25 @@ export interface ScriptedPolicyOptions {
  * children with `value`, samples the proposals as one-step plans, and counts its calls.
  */
 export function scriptedPolicy(options: ScriptedPolicyOptions = {}): Policy & { calls: Record<string, number> } {
-  const calls: Record<string, number> = { propose: 0, evaluate: 0, samplePlans: 0, reflect: 0 };
+  const calls: Record<string, number> = { propose: 0, proposeAndValue: 0, evaluate: 0, samplePlans: 0, reflect: 0 };
   const usage = { modelCalls: 1, inputTokens: 10, outputTokens: 2 };
   const all = (candidates: readonly CandidateAction[]): Proposal[] => {
     const proposals = candidates.flatMap((candidate) => groundings(candidate).map((input) => ({ action: candidate.name, input, probability: 0.5 })));
     if (options.rank !== undefined) proposals.sort((a, b) => (options.rank?.(a.action, a.input) ?? 0) - (options.rank?.(b.action, b.input) ?? 0));
     return proposals;
   };
+  const proposeAndValue: Pick<Policy, 'proposeAndValue'> = options.valuesWhileProposing === true ? {
+    async proposeAndValue(state, candidates, k) {
+      calls.proposeAndValue = (calls.proposeAndValue ?? 0) + 1;
+      const last = state.trajectory[state.trajectory.length - 1];
+      const value = last === undefined ? 0.5 : (options.value?.(last.action, last.input, state.observation) ?? 0.5);
+      return { value: { proposals: all(candidates).slice(0, k), value }, usage };
+    },
+  } : {};
   return {
     name: 'scripted',
     calls,
+    ...proposeAndValue,
     async propose(_state, candidates, k): Promise<PolicyResult<Proposal[]>> {
       calls.propose = (calls.propose ?? 0) + 1;
       return { value: all(candidates).slice(0, k), usage };

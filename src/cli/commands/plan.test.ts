@@ -65,6 +65,21 @@ describe('arbor plan', () => {
   });
 });
 
+describe('arbor plan --retrieval', () => {
+  it('shows the policy only the top k actions retrieved for each state: far fewer tokens, same outcome', async () => {
+    const all = JSON.parse((await arbor(['plan', 'fsm/saas-admin', 'onboard-ana-1', '--accuracy', '1', '--noise', '0', '--yes', '--json'])).stdout) as { status: string; spent: { tokens: number }; retrieval: null };
+    const { code, stdout } = await arbor(['plan', 'fsm/saas-admin', 'onboard-ana-1', '--accuracy', '1', '--noise', '0', '--retrieval', 'lexical', '--k', '10', '--yes', '--json']);
+    expect(code).toBe(0);
+    const retrieved = JSON.parse(stdout) as { status: string; spent: { tokens: number }; retrieval: { strategy: string; k: number } };
+    expect(all.status).toBe('succeeded');
+    expect(retrieved).toMatchObject({ status: 'succeeded', retrieval: { strategy: 'lexical', k: 10 } });
+    // The prompt carries 10 actions instead of 1,009.
+    expect(retrieved.spent.tokens * 10).toBeLessThan(all.spent.tokens);
+    expect((await arbor(['plan', 'fsm/saas-admin', 'onboard-ana-1', '--retrieval', 'lexical', '--k', '0'])).stderr).toMatch(/^ARBOR_USAGE: --k must be a number from 1 to 10000/);
+    expect((await arbor(['plan', 'fsm/saas-admin', 'onboard-ana-1', '--retrieval', 'dense'])).code).toBe(2);
+  });
+});
+
 describe('arbor bench planners', () => {
   it('runs a small grid, prints the table and writes JSON and SVG labelled as a simulation', async () => {
     const { code, stdout } = await arbor(['bench', 'planners', '--tasks', '1', '--seeds', '1', '--domains', 'maze,travel', '--strategies', 'greedy,astar', '--out', join(cwd, 'results')]);

@@ -1,6 +1,7 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors/index.js';
-import { createPlanner, plan, type Budget, type Policy } from '../../planning/index.js';
+import { allActions, createPlanner, plan, type Budget, type CandidateProvider, type Policy } from '../../planning/index.js';
+import { loadExperience, retrieveCandidates, ToolIndex, type RetrievalStrategy } from '../../retrieval/index.js';
 import { createSimulatedPolicy } from '../../policies/simulated/index.js';
 import type { CliContext } from '../context.js';
 import { addModelOptions, llmPolicyFromCli, modelSettingsFromCli, type ModelFlags } from '../model-options.js';
@@ -28,6 +29,8 @@ interface PlanCommandOptions extends ModelFlags {
   expansions?: string;
   time?: string;
   maxDepth: string;
+  retrieval?: Extract<RetrievalStrategy, 'lexical' | 'grouped'>;
+  k: string;
 }
 
 export function registerPlanCommand(program: Command, cli: CliContext): void {
@@ -47,6 +50,8 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
     .option('--expansions <n>', 'budget: node expansions')
     .option('--time <ms>', 'budget: wall time in milliseconds')
     .option('--max-depth <n>', 'deepest node expanded', '40')
+    .addOption(new Option('--retrieval <strategy>', 'show the policy only the top --k actions retrieved for each state (ToolIndex) instead of all').choices(['lexical', 'grouped']))
+    .option('--k <n>', 'actions retrieved per state with --retrieval', '10')
     .addHelpText(
       'after',
       '\nWithout a model (--model, ARBOR_MODEL) the policy is a SIMULATION (no model is called): it knows each task\'s optimal\n' +
@@ -81,6 +86,16 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
       // The config's stages, masks and policy rules: planners see only allowed actions, the executor enforces them.
       const config = await cli.config();
       const guards = config === undefined ? undefined : (await import('../../guards/index.js')).guardsFromConfig(config.config, { store, approval: cli.approval() });
+      // Retrieval narrows what each state shows the policy; guards (if any) then filter what it retrieved.
+      let shown: CandidateProvider = allActions;
+      if (options.retrieval !== undefined) {
+        const k = numberOption('--k', options.k, 1, 10_000);
+        if (!Number.isInteger(k)) throw new UsageError(`--k must be a whole number, got ${options.k}`);
+        const index = new ToolIndex({ actions: environment.actions, experience: await loadExperience(store) });
+        const strategy = options.retrieval;
+        shown = async (context) => (await retrieveCandidates(index, context.state, { k, strategy })).candidates;
+      }
+      const candidates = guards === undefined ? shown : guards.candidates(shown);
       const result = await cli.progress(`Searching with ${planner.name}`, (report) =>
         plan({
           environment,
@@ -91,7 +106,8 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
           store,
           budget,
           approval: cli.approval(),
-          ...(guards === undefined ? {} : { guards: [...guards.guards], candidates: guards.candidates() }),
+          ...(guards === undefined ? {} : { guards: [...guards.guards] }),
+          candidates,
           maxDepth: numberOption('--max-depth', options.maxDepth, 1, 1000),
           onEvent: (event) => {
             if (event.type === 'policy-call') report(`${event.modelCalls} ${simulated ? 'simulated ' : ''}model calls, ${event.tokens} tokens`);
@@ -100,10 +116,11 @@ export function registerPlanCommand(program: Command, cli: CliContext): void {
       );
       const { environment: _environment, policyLog: _log, ...summary } = result;
       if (cli.options.json) {
-        cli.json({ ...summary, environment: environmentName, policy: policy.name, simulatedPolicy: simulated });
+        cli.json({ ...summary, environment: environmentName, policy: policy.name, simulatedPolicy: simulated, retrieval: options.retrieval === undefined ? null : { strategy: options.retrieval, k: Number(options.k) } });
       } else {
         const color = result.status === 'succeeded' ? 'green' : result.status === 'awaiting-approval' ? 'yellow' : 'red';
         cli.out(`${format.style('bold', 'Task:')} ${taskId} in ${environmentName}; strategy ${planner.name}; policy ${policy.name}${simulated ? ' (a SIMULATION)' : ''}`);
+        cli.out(`Candidates: ${options.retrieval === undefined ? `all ${environment.actions.size} actions at every state` : `the top ${options.k} of ${environment.actions.size} actions by ${options.retrieval} retrieval at each state`}`);
         cli.out(`Outcome: ${format.style(color, result.status)}${result.reason === undefined ? '' : ` (${result.reason})`}`);
         cli.out(`Plan (${result.plan.length} steps):`);
         for (const [index, step] of result.plan.entries()) cli.out(`  ${String(index + 1).padStart(2)}. ${step.action} ${summarize(step.input, 80)}${step.effect === 'irreversible' ? format.style('yellow', '  [irreversible, committed]') : ''}`);

@@ -1,4 +1,5 @@
 import type { Planner } from '../planner.js';
+import type { Proposal } from '../policy.js';
 import type { SearchContext } from '../search-context.js';
 import type { SearchNode } from '../tree.js';
 import { DEFAULT_BRANCHING, expandAndScore, isLive, isOpenCommit, NodeQueue, prune } from './shared.js';
@@ -19,6 +20,14 @@ export interface AStarOptions {
   maxCost?: number;
   /** An expansion that yields no usable child is tried again later (f + 1), up to this many times. Default 2. */
   retries?: number;
+  /**
+   * Deferred evaluation, when the policy can value a state while proposing (`proposeAndValue`): a child is
+   * queued with its parent's estimate less its step cost (optimistic), and valued when it is popped, in the
+   * call that proposes its actions; if its f then exceeds the queue's best, it goes back in the queue with
+   * its proposals kept. One model call per expansion instead of two, and nodes never popped are never
+   * valued. Irreversible commit points are still valued (by `evaluate`) before they are taken. Default true.
+   */
+  deferEvaluation?: boolean;
 }
 
 /**
@@ -34,9 +43,10 @@ export function astar(options: AStarOptions = {}): Planner {
   const pruneBelow = options.pruneBelow ?? 0.02;
   const maxCost = options.maxCost ?? Number.POSITIVE_INFINITY;
   const retries = options.retries ?? 2;
+  const deferEvaluation = options.deferEvaluation ?? true;
   return {
     name: 'astar',
-    options: { branching, priorWeight, stepSuccess, pruneBelow, retries, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
+    options: { branching, priorWeight, stepSuccess, pruneBelow, retries, deferEvaluation, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
       const open = new NodeQueue();
       const bestByState = new Map<string, SearchNode>();
@@ -55,12 +65,42 @@ export function astar(options: AStarOptions = {}): Planner {
         open.push(root, root.g + root.h);
       };
       start(context.root);
+      const deferred = deferEvaluation && context.valuesWhileProposing;
+      // Proposals received while valuing a node that then went back in the queue: used when it is expanded.
+      const proposalsOf = new Map<SearchNode, Proposal[]>();
+      const valued = new Set<SearchNode>();
+      /** Values a node popped unvalued; false when it was pruned or went back in the queue. */
+      const valueOnPop = async (node: SearchNode, value: () => Promise<void>): Promise<boolean> => {
+        await value();
+        valued.add(node);
+        node.h = h(node);
+        const f = node.g + node.h;
+        node.data.f = f;
+        if (node !== context.root && !node.goal && (node.value ?? 1) < pruneBelow) {
+          prune(node, 'low-value');
+          return false;
+        }
+        const best = open.peekKey();
+        if (best !== undefined && f > best + 1e-9) {
+          open.push(node, f);
+          return false;
+        }
+        return true;
+      };
       for (let entry = open.pop(); entry !== undefined; entry = open.pop()) {
         const node = entry.node;
         if (node.status === 'pruned') continue;
-        node.data.order = order++;
-        if (node.goal) return node;
+        if (node.goal) {
+          node.data.order = order++;
+          return node;
+        }
         if (isOpenCommit(node)) {
+          // Never taken on an estimate: a commit point is valued (a trap pruned) before it is taken.
+          if (deferred && !valued.has(node) && node.value === null && node.parent !== undefined) {
+            const parent = node.parent;
+            if (!(await valueOnPop(node, async () => void (await context.evaluate(parent, [node]))))) continue;
+          }
+          node.data.order = order++;
           await context.commit(node);
           if (node.stepStatus !== 'ok') continue;
           if (node.goal) return node;
@@ -71,13 +111,27 @@ export function astar(options: AStarOptions = {}): Planner {
           prune(node, 'max-depth');
           continue;
         }
-        const children = await expandAndScore(context, node, branching);
+        let children: SearchNode[];
+        if (deferred) {
+          if (!valued.has(node)) {
+            const ready = await valueOnPop(node, async () => void proposalsOf.set(node, await context.proposeAndValue(node, branching)));
+            if (!ready) continue;
+          }
+          node.data.order = order++;
+          const proposals = proposalsOf.get(node) ?? (await context.propose(node, branching));
+          proposalsOf.delete(node);
+          children = (await context.expand(node, proposals)).filter((child) => child.status !== 'pruned');
+        } else {
+          node.data.order = order++;
+          children = await expandAndScore(context, node, branching);
+        }
         let queued = 0;
         for (const child of children) {
           if (!child.commit && !isLive(child)) continue;
           child.stepCost = context.costOf(child.action ?? '') + priorWeight * (1 - (child.prior ?? 0));
           child.g = node.g + child.stepCost;
-          child.h = h(child);
+          // Deferred: the parent's estimate less the step's cost (as if the step made progress) until valued.
+          child.h = deferred && child.value === null && !child.goal ? (context.heuristic(child) ?? Math.max(0, (node.h ?? 0) - context.costOf(child.action ?? ''))) : h(child);
           const f = child.g + child.h;
           child.data.f = f;
           if (!child.goal && (child.value ?? 1) < pruneBelow) {

@@ -61,6 +61,9 @@ export function bestOfN(options: BestOfNOptions = {}): Planner {
       const order = viable.map((_, index) => index).sort((a, b) => score(b) - score(a) || a - b);
       for (const index of order) {
         const chosen = viable[index] as Candidate;
+        // A plan that failed after a commit leaves the others behind it: what was committed stands, and
+        // a plan whose prefix ended on another branch can no longer be taken.
+        if (!context.tree.isAncestor(context.root, chosen.end)) continue;
         chosen.end.data.verifierScore = score(index);
         const finished = await finish(context, chosen);
         if (finished !== undefined) return finished;

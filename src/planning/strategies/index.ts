@@ -6,7 +6,7 @@ import { beam } from './beam.js';
 import { bestFirst } from './best-first.js';
 import { bestOfN } from './best-of-n.js';
 import { greedy } from './greedy.js';
-import { mcts } from './mcts.js';
+import { mcts, type MctsOptions } from './mcts.js';
 import { treePlanner } from './tree-planner.js';
 
 export { astar, type AStarOptions } from './astar.js';
@@ -26,6 +26,7 @@ const factories: Record<string, (options: AnyOptions) => Planner> = {
   astar,
   'best-first': bestFirst,
   mcts,
+  'mcts-value': (options) => mcts({ ...(options as MctsOptions), simulation: 'value' }),
   'tree-planner': treePlanner,
   'best-of-n': bestOfN,
 };

@@ -48,6 +48,11 @@ export class NodeQueue {
     return this.#queue.pop();
   }
 
+  /** The smallest key queued (undefined when empty). */
+  peekKey(): number | undefined {
+    return this.#queue.peek()?.key;
+  }
+
   clear(): void {
     this.#queue.data.length = 0;
     this.#queue.length = 0;

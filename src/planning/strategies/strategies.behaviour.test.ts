@@ -4,6 +4,7 @@ import type { JsonValue } from '../../internal/json.js';
 import { createSimulatedPolicy } from '../../policies/simulated/index.js';
 import { openStore, runSteps, type Store } from '../../provenance/index.js';
 import { plan } from '../plan.js';
+import type { CandidateContext } from '../candidates.js';
 import type { Policy } from '../policy.js';
 import { miniEnvironment, scriptedPolicy } from '../test-support.js';
 import { astar, beam, bestFirst, bestOfN, buildActionTrie, greedy, mcts, treePlanner } from './index.js';
@@ -50,6 +51,36 @@ describe('A*', () => {
   });
 });
 
+describe('A* with deferred evaluation (a policy that values a state while proposing)', () => {
+  it('spends one model call per expansion, values nothing it does not pop, and still expands in f order', async () => {
+    const policy = scriptedPolicy({ rank: (action) => (action === 'fly' ? 0 : 1), valuesWhileProposing: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: astar({ branching: 20, priorWeight: 0 }), policy, store, heuristic: () => 0 });
+    expect(result.status).toBe('succeeded');
+    expect(result.plan.map((step) => `${step.action}:${to(step.input) ?? ''}`)).toEqual(['walk:hall', 'walk:lobby', 'walk:gate']);
+    const nodes = await store.listSearchNodes(result.runId);
+    // One call per expansion, plus one evaluate per irreversible commit point popped (valued before it is taken).
+    const commitsPopped = nodes.filter((node) => node.action === 'pay' && node.value !== null).length;
+    expect(policy.calls.evaluate).toBe(commitsPopped);
+    expect(result.spent.modelCalls).toBe(result.spent.expansions + commitsPopped);
+    const popped = nodes.filter((node) => typeof node.data.order === 'number').sort((a, b) => (a.data.order as number) - (b.data.order as number));
+    const fs = popped.map((node) => node.data.f as number);
+    expect(fs).toEqual([...fs].sort((a, b) => a - b));
+    // Generated but never expanded: never valued (payments popped were valued, then went back in the queue).
+    expect(nodes.filter((node) => node.data.order === undefined && node.action !== null && node.action !== 'pay' && node.value !== null)).toEqual([]);
+  });
+
+  it('values an irreversible commit point before taking it, and prunes a trap instead', async () => {
+    const policy = scriptedPolicy({ value: (action) => (action === 'pay' ? 0 : 0.6), valuesWhileProposing: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'pay-at-gate', planner: astar({ branching: 20 }), policy, store, approval: approveAll, maxDepth: 4 });
+    const steps = await runSteps(store, result.runId);
+    expect(steps.filter((step) => step.effect === 'irreversible')).toEqual([]);
+    expect(policy.calls.evaluate).toBeGreaterThan(0);
+    const payments = (await store.listSearchNodes(result.runId)).filter((node) => node.action === 'pay' && node.data.order === undefined && node.value !== null);
+    expect(payments.length).toBeGreaterThan(0);
+    expect(payments.every((node) => node.status === 'pruned' && node.data.reason === 'low-value')).toBe(true);
+  });
+});
+
 describe('best-first with safety', () => {
   it('never executes an irreversible action speculatively: it scores commit points, explores safer nodes first, and commits last', async () => {
     // Paying is scored just under the commit threshold everywhere: every payment is a commit point set aside
@@ -82,7 +113,7 @@ describe('best-first with safety', () => {
 });
 
 describe('MCTS', () => {
-  it('concentrates its visits on the best child', async () => {
+  it('concentrates its visits on the best child (UCT, as mcts-value backs up values)', async () => {
     const good = new Set(['hall', 'lobby', 'gate']);
     const policy = scriptedPolicy({ value: (action, input) => (action === 'walk' && good.has(to(input) ?? '') ? 0.9 : 0.15) });
     const environment = miniEnvironment();
@@ -90,7 +121,7 @@ describe('MCTS', () => {
     const result = await plan({
       environment,
       task: { id: 'nowhere', instruction: 'Find a room that does not exist.', isDone: () => false },
-      planner: mcts({ iterations: 1000, branching: 20 }),
+      planner: mcts({ iterations: 1000, branching: 20, simulation: 'value' }),
       policy,
       store,
       candidates: (context) => context.all().filter((candidate) => candidate.name !== 'pay'),
@@ -119,6 +150,66 @@ describe('MCTS', () => {
     });
     expect(policy.calls.reflect).toBeGreaterThan(0);
     expect(result.policyLog.some((call) => call.method === 'reflect')).toBe(true);
+  });
+});
+
+describe('MCTS with LATS simulation (the default)', () => {
+  const noShortcuts = (context: CandidateContext) => context.all().filter((candidate) => candidate.name !== 'fly');
+
+  it('simulates from the most valuable child with the same policy, records the simulated steps, and returns the goal a simulation reaches', async () => {
+    const good = new Set(['hall', 'lobby', 'gate']);
+    const policy = scriptedPolicy({ value: (action, input) => (action === 'walk' && good.has(to(input) ?? '') ? 0.9 : 0.15) });
+    const result = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: mcts({ branching: 20 }), policy, store, approval: approveAll, candidates: noShortcuts });
+    expect(result.status).toBe('succeeded');
+    expect(result.plan.map((step) => to(step.input))).toEqual(['hall', 'lobby', 'gate']);
+    // One expansion of the root, then a simulation of two steps from the hall that reaches the gate.
+    expect(policy.calls).toMatchObject({ propose: 3, evaluate: 3 });
+    const nodes = await store.listSearchNodes(result.runId);
+    const chosen = nodes.filter((node) => node.data.chosen === true && node.parentId !== null);
+    expect(chosen.map((node) => [to(node.input), node.data.rollout === true])).toEqual([
+      ['hall', false],
+      ['lobby', true],
+      ['gate', true],
+    ]);
+    expect(chosen[0]?.data.rolloutFrom).toBe(true);
+    // Payments were proposed along the way and scored, never executed.
+    const steps = await runSteps(store, result.runId);
+    expect(nodes.some((node) => node.action === 'pay')).toBe(true);
+    expect(steps.some((step) => step.effect === 'irreversible')).toBe(false);
+  });
+
+  it('backs up a failed simulation as 0 and reflects on it, at most maxReflections times', async () => {
+    // The chute looks best, but leads to the cellar, where nothing works: every simulation from it fails.
+    const search = async (maxReflections: number) => {
+      const policy = scriptedPolicy({ value: (action) => (action === 'chute' ? 0.9 : 0.1) });
+      const result = await plan({
+        environment: miniEnvironment(),
+        task: { id: 'nowhere', instruction: 'Find a room that does not exist.', isDone: () => false },
+        planner: mcts({ branching: 20, maxReflections }),
+        policy,
+        store,
+        candidates: (context) => noShortcuts(context).filter((candidate) => candidate.name !== 'pay'),
+        maxDepth: 4,
+        budget: { modelCalls: 60 },
+      });
+      return { result, reflections: policy.calls.reflect ?? 0 };
+    };
+    const unlimited = await search(Number.POSITIVE_INFINITY);
+    expect(unlimited.reflections).toBeGreaterThan(2);
+    const { result, reflections } = await search(2);
+    expect(reflections).toBe(2);
+    const nodes = await store.listSearchNodes(result.runId);
+    const cellar = nodes.find((node) => node.action === 'chute');
+    expect(cellar?.data.rolloutFrom).toBe(true);
+    // Its own value (0.9) and the failed simulation's 0: the mean falls, and UCT turns elsewhere.
+    expect(cellar?.data.meanValue).toBeLessThan(0.9);
+    expect(nodes.filter((node) => node.parentId === 0 && node.action === 'walk' && (node.visits ?? 0) > 1).length).toBeGreaterThan(0);
+  });
+
+  it('is named for what it does: mcts simulates, mcts-value does not', () => {
+    expect(mcts().name).toBe('mcts');
+    expect(mcts().options).toMatchObject({ simulation: 'rollout', maxReflections: 3 });
+    expect(mcts({ simulation: 'value' }).name).toBe('mcts-value');
   });
 });
 

@@ -44,6 +44,17 @@ describe.each(STRATEGY_NAMES)('planner contract: %s', (name) => {
     expect(result.plan.at(-1)?.action).toBe('pay');
   });
 
+  it('commits mid-plan and goes on from the committed state without committing again', async () => {
+    const environment = miniEnvironment();
+    const result = await plan({ environment, task: 'pay-then-lobby', planner: createPlanner(name), policy: perfectPolicy(environment.tasks), store, approval: approveAll, budget: { modelCalls: 60 } });
+    expect(result.status).toBe('succeeded');
+    expect(result.environment.observe()).toMatchObject({ at: 'lobby', paid_at: 'gate' });
+    const steps = await runSteps(store, result.runId);
+    expect(steps.filter((step) => step.effect === 'irreversible').map((step) => step.status)).toEqual(['ok']);
+    const actions = result.plan.map((step) => step.action);
+    expect(actions.indexOf('pay')).toBe(actions.length - 2);
+  });
+
   it('records every step and node: the plan is a path of the run, statuses are explicit, the chosen path is marked', async () => {
     const environment = createBuiltinFsmEnvironment('maze');
     const policy = createSimulatedPolicy({ tasks: environment.tasks, accuracy: 0.8, valueNoise: 0.1, seed: 3 });
@@ -150,8 +161,8 @@ describe.each(STRATEGY_NAMES)('planner contract: %s', (name) => {
     const report = await replaySearch(store, recorded.runId, { environment: createBuiltinFsmEnvironment('lab'), approval: approveAll });
     expect(report.divergence).toBeNull();
     expect(report.sameChoices).toBe(true);
-    expect(report.result.status).toBe(recorded.status);
-    expect(report.result.plan.map((step) => step.action)).toEqual(recorded.plan.map((step) => step.action));
+    expect(report.result?.status).toBe(recorded.status);
+    expect(report.result?.plan.map((step) => step.action)).toEqual(recorded.plan.map((step) => step.action));
     expect(report.matchedSteps).toBe(report.comparedSteps);
   });
 

@@ -1,83 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ActionSpace, defineAction } from '../../actions/index.js';
-import type { Environment } from '../../environments/index.js';
-import type { JsonValue } from '../../internal/json.js';
 import { createTempStore } from '../../internal/temp-store.js';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createModel, fromAiSdk, type ModelV1 } from '../../models/index.js';
 import { plan, type PlanResult } from '../../planning/plan.js';
 import { bestFirst } from '../../planning/strategies/index.js';
 import type { SearchNodeRecord } from '../../provenance/index.js';
-import { startOpenAITestServer, type ChatRequestView, type OpenAITestServer, type ScriptedReply } from '../../testing/index.js';
+import { startOpenAITestServer, type OpenAITestServer } from '../../testing/index.js';
 import { llmPolicy, type LlmPolicyOptions } from './llm-policy.js';
-
-const TARGET = 7;
-
-/** A counter to bring to exactly 7 with add(1..3) and double(): small, but a real tree to search. */
-function counterEnvironment(): Environment {
-  let value = 0;
-  const actions = new ActionSpace([
-    defineAction({
-      name: 'add',
-      description: 'Add 1, 2 or 3 to the counter.',
-      input: z.object({ amount: z.number().int().min(1).max(3) }),
-      effect: 'write',
-      run: ({ amount }) => {
-        value += amount;
-        return { value };
-      },
-    }),
-    defineAction({
-      name: 'double',
-      description: 'Double the counter.',
-      input: z.object({}),
-      effect: 'write',
-      run: () => {
-        value *= 2;
-        return { value };
-      },
-    }),
-  ]);
-  return {
-    name: 'test/counter',
-    actions,
-    observe: () => ({ value }),
-    tasks: [{ id: 'reach-7', instruction: `Make the counter exactly ${TARGET}.`, isDone: (state) => (state as { value: number }).value === TARGET }],
-    snapshot: () => ({ value }),
-    restore: (snapshot) => {
-      value = (snapshot as { value: number }).value;
-    },
-  };
-}
-
-/**
- * Answers like a model that can count, computed only from the request (so the same prompt always gets
- * the same answer): proposals from the observation in the prompt, scores from each child's state.
- */
-function countingResponder(request: ChatRequestView): ScriptedReply {
-  const format = (request.responseFormat as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
-  const prompt = request.messages.at(-1)?.content ?? '';
-  if (format === 'proposals') {
-    const value = Number(/# Current observation\n\{"value":(-?\d+)\}/.exec(prompt)?.[1] ?? Number.NaN);
-    const gap = TARGET - value;
-    const proposals: JsonValue[] = [
-      ...(gap >= 1 ? [{ action: 'add', input: { amount: Math.min(3, gap) }, probability: 0.5 }] : []),
-      { action: 'double', input: {}, probability: value > 0 && value * 2 <= TARGET ? 0.3 : 0.05 },
-      ...(gap > 1 ? [{ action: 'add', input: { amount: 1 }, probability: 0.1 }] : []),
-    ];
-    return { json: { proposals } };
-  }
-  if (format === 'scores') {
-    const states = [...prompt.matchAll(/^(\d+)\. .*\n(?: {3}result: .*\n)? {3}state after it: \{"value":(-?\d+)\}/gm)];
-    const scores = states.map((match) => {
-      const value = Number(match[2]);
-      return { child: Number(match[1]), value: value > TARGET ? 0.05 : Math.round((1 - (TARGET - value) / 10) * 100) / 100 };
-    });
-    return { json: { scores } };
-  }
-  return { status: 400, body: { error: { message: `unexpected request: ${format ?? 'no response format'}` } } };
-}
+import { counterEnvironment, countingResponder, TARGET } from './test-support.js';
 
 let server: OpenAITestServer;
 let temp: ReturnType<typeof createTempStore>;
@@ -103,7 +33,11 @@ async function search(makeModel: () => ModelV1, cache: LlmPolicyOptions['cache']
 }
 
 function withoutCacheFlag(log: PlanResult['policyLog']): unknown[] {
-  return log.map(({ usage: { modelCalls, inputTokens, outputTokens }, ...call }) => ({ ...call, usage: { modelCalls, inputTokens, outputTokens } }));
+  return log.map(({ usage: { modelCalls, inputTokens, outputTokens }, calls, ...call }) => ({
+    ...call,
+    usage: { modelCalls, inputTokens, outputTokens },
+    calls: calls?.map(({ cached: _cached, ...ref }) => ref),
+  }));
 }
 
 function shape(nodes: SearchNodeRecord[]): unknown[] {

@@ -56,7 +56,7 @@ export interface SimulatedPolicy extends Policy {
 }
 
 // Fixed parts of each prompt (instructions, output format), in tokens.
-const PROMPT_TOKENS = { propose: 180, evaluate: 120, samplePlans: 220, reflect: 150 } as const;
+const PROMPT_TOKENS = { propose: 180, evaluate: 120, samplePlans: 220, reflect: 150, value: 40 } as const;
 
 /**
  * A SIMULATION of a model, for benchmarks and tests: it knows each task's optimal next actions (from the
@@ -109,6 +109,7 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
     let total = tokens(state.task.instruction) + tokens(JSON.stringify(state.observation));
     for (const step of state.trajectory) total += 6 + tokens(JSON.stringify([step.action, step.input, step.status, step.output ?? step.error?.code ?? null]).slice(0, 600));
     for (const reflection of state.reflections ?? []) total += tokens(reflection);
+    for (const step of state.tried ?? []) total += 6 + tokens(JSON.stringify([step.action, step.input, step.status, step.error?.code ?? null]));
     return total;
   };
   const effectiveAccuracy = (shown: number): number => {
@@ -141,6 +142,8 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
   const avoided = (state: PolicyState): Set<string> => {
     const keys = new Set<string>();
     for (const reflection of state.reflections ?? []) for (const match of reflection.matchAll(/^avoid: (.+)$/gm)) if (match[1] !== undefined) keys.add(match[1]);
+    // What was already tried from here is shown in the prompt: the simulation does not repeat it.
+    for (const step of state.tried ?? []) keys.add(keyOf(step.action, step.input));
     return keys;
   };
 
@@ -181,6 +184,30 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
     return wrongAction(rights, candidates, new Set([...used, ...allRights]));
   };
 
+  /** One proposal call's answer and what it bills (shared by propose and proposeAndValue). */
+  const proposeAt = (state: PolicyState, candidates: readonly CandidateAction[], k: number): { proposals: Proposal[]; input: number; output: number } => {
+    const oracle = oracleFor(state);
+    const shown = namesOf(candidates);
+    const rights = oracle.nextActions(viewOf(state)).filter((right) => shown.has(right.action));
+    const allRights = new Set(rights.map((right) => keyOf(right.action, right.input)));
+    const pEff = effectiveAccuracy(candidates.length);
+    const used = avoided(state);
+    const chosen: { action: string; input: JsonValue }[] = [];
+    for (let slot = 0; slot < k; slot++) {
+      const choice = decide(rights, allRights, candidates, used, pEff);
+      if (choice === undefined) continue;
+      used.add(keyOf(choice.action, choice.input));
+      chosen.push(choice);
+    }
+    // Stated probabilities fall with rank (the simulation is as confident in a wrong top pick as a right one).
+    const weights = chosen.map((_, rank) => 2 ** -rank);
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    const proposals: Proposal[] = chosen.map((choice, rank) => ({ ...choice, probability: (weights[rank] ?? 0) / total }));
+    const input = PROMPT_TOKENS.propose + stateTokens(state) + candidateTokens(candidates);
+    const output = proposals.reduce((sum, proposal) => sum + 12 + tokens(JSON.stringify(proposal.input)) + tokens(proposal.action), 0);
+    return { proposals, input, output };
+  };
+
   const policy: SimulatedPolicy = {
     name: `simulated(p=${accuracy},sigma=${valueNoise},seed=${seed}${perDoubling > 0 ? `,decay=${perDoubling}` : ''})`,
     simulated: true,
@@ -188,26 +215,15 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
     effectiveAccuracy,
 
     async propose(state, candidates, k, call) {
-      const oracle = oracleFor(state);
-      const shown = namesOf(candidates);
-      const rights = oracle.nextActions(viewOf(state)).filter((right) => shown.has(right.action));
-      const allRights = new Set(rights.map((right) => keyOf(right.action, right.input)));
-      const pEff = effectiveAccuracy(candidates.length);
-      const used = avoided(state);
-      const chosen: { action: string; input: JsonValue }[] = [];
-      for (let slot = 0; slot < k; slot++) {
-        const choice = decide(rights, allRights, candidates, used, pEff);
-        if (choice === undefined) continue;
-        used.add(keyOf(choice.action, choice.input));
-        chosen.push(choice);
-      }
-      // Stated probabilities fall with rank (the simulation is as confident in a wrong top pick as a right one).
-      const weights = chosen.map((_, rank) => 2 ** -rank);
-      const total = weights.reduce((sum, weight) => sum + weight, 0);
-      const proposals: Proposal[] = chosen.map((choice, rank) => ({ ...choice, probability: (weights[rank] ?? 0) / total }));
-      const input = PROMPT_TOKENS.propose + stateTokens(state) + candidateTokens(candidates);
-      const output = proposals.reduce((sum, proposal) => sum + 12 + tokens(JSON.stringify(proposal.input)) + tokens(proposal.action), 0);
+      const { proposals, input, output } = proposeAt(state, candidates, k);
       return settle(proposals, input, output, call);
+    },
+
+    async proposeAndValue(state, candidates, k, call) {
+      const { proposals, input, output } = proposeAt(state, candidates, k);
+      // The state's value is one more number in the same answer (same noise as evaluate's).
+      const value = noisy(valueOf(oracleFor(state).costToGo(viewOf(state))));
+      return settle({ proposals, value }, input + PROMPT_TOKENS.value, output + 6, call);
     },
 
     async evaluate(state, children, call) {
