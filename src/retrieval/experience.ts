@@ -238,6 +238,15 @@ export class ExperienceMemory {
     });
   }
 
+  /**
+   * Brings the lazily maintained parts (the set index and the set model) up to date now, so that the
+   * next search does not pay for them.
+   */
+  prepare(): void {
+    this.#updateSets();
+    this.#trainedClassifier();
+  }
+
   /** The action sets the set model finds most probable for the query (empty when it is switched off). */
   predictSets(query: string, limit = 30): ExperienceSetPrediction[] {
     const classifier = this.#trainedClassifier();
