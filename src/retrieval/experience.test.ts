@@ -58,6 +58,7 @@ describe('ExperienceMemory', () => {
     expect(memory.explainPrediction("I'm planning a trip to Rome, Italy.", ['weather', 'airports']).length).toBeGreaterThan(0);
 
     memory.add('Convert 100 dollars to euros', ['currency']);
+    memory.prepare();
     expect(memory.predictSets('Convert 20 dollars to yen')[0]?.actions).toEqual(['currency']);
 
     const off = new ExperienceMemory({ classifier: false });
