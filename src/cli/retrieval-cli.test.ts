@@ -30,6 +30,7 @@ describe('arbor search and arbor index learn', () => {
     expect(stdout).toMatch(/1\s+ship_order/);
     expect(stdout).toContain('past task (similarity');
     expect(stdout).toContain('is my stuff on its way yet?');
+    expect(stdout).toMatch(/set model \(probability 1\.00; terms .*\): ship_order/);
     const without = arbor(['search', 'is my stuff on its way', '--k', '1', '--no-experience', '--json']);
     expect((JSON.parse(without.stdout) as { hits: { name: string }[] }).hits[0]?.name).not.toBe('ship_order');
   });

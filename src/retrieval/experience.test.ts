@@ -47,6 +47,26 @@ describe('ExperienceMemory', () => {
     expect(new ExperienceMemory({ setWeight: 0 }).votes('anything').size).toBe(0);
   });
 
+  it('votes through the set model for the sets it predicts, retrains after learning, and can be switched off', () => {
+    const memory = new ExperienceMemory();
+    memory.add("I'm planning a trip to Lisbon, Portugal.", ['weather', 'airports']);
+    memory.add("I'm planning a trip to Oslo, Norway.", ['weather', 'airports']);
+    memory.add('Find recipes using the ingredient beef', ['recipes', 'nutrition']);
+    const predicted = memory.predictSets("I'm planning a trip to Rome, Italy.");
+    expect(predicted[0]?.actions).toEqual(['airports', 'weather']);
+    expect(memory.votes("I'm planning a trip to Rome, Italy.").get('airports')?.predicted[0]?.actions).toEqual(['airports', 'weather']);
+    expect(memory.explainPrediction("I'm planning a trip to Rome, Italy.", ['weather', 'airports']).length).toBeGreaterThan(0);
+
+    memory.add('Convert 100 dollars to euros', ['currency']);
+    memory.prepare();
+    expect(memory.predictSets('Convert 20 dollars to yen')[0]?.actions).toEqual(['currency']);
+
+    const off = new ExperienceMemory({ classifier: false });
+    off.add('Convert 100 dollars to euros', ['currency']);
+    expect(off.predictSets('Convert 20 dollars to yen')).toEqual([]);
+    expect(off.votes('Convert 20 dollars to yen').get('currency')?.predicted).toEqual([]);
+  });
+
   it('survives a JSON round trip and rejects a malformed one', () => {
     const memory = new ExperienceMemory({ capPerAction: 7 });
     memory.add('archive old invoices', ['archive'], 'pairs:labels.jsonl');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvertedIndex } from './inverted-index.js';
+import { SetClassifier, type SetClassifierOptions, type TermWeight } from './set-classifier.js';
 import { splitWords, stem } from './text.js';
 
 /*
@@ -12,6 +13,10 @@ import { splitWords, stem } from './text.js';
  * (the latest `capPerSet`). A query matched against these documents votes for whole sets: a set whose
  * tasks share the query's phrasing as a group lifts all its members, even where no single past task is
  * close. Its score is normalised by the best set's and sharpened (power 4), so only sets near the best count.
+ *
+ * Set model: a linear softmax model over the remembered tasks (see SetClassifier) gives each known set a
+ * probability for the query; every member of a set gets `classifierWeight` × probability / set size, its
+ * share of the expected recall. Trained lazily, on the first vote after the memory changed.
  */
 
 /** One remembered task and the actions that served it. */
@@ -35,6 +40,16 @@ export interface ExperienceOptions {
   setWeight?: number;
   /** Tasks kept per action set; the oldest are forgotten first. Default 1000. */
   capPerSet?: number;
+  /** The set model's training options, or false to switch it off. Default on. */
+  classifier?: SetClassifierOptions | false;
+  /** Weight of the set model's vote against the task vote. Default 100 (chosen on a development split: learned from folds 1-3 of ToolLens, checked on fold 4). */
+  classifierWeight?: number;
+}
+
+/** A set of actions used together, as the set model predicted it for a query. */
+export interface ExperienceSetPrediction {
+  actions: readonly string[];
+  probability: number;
 }
 
 /** A set of actions used together, whose past tasks matched a query. */
@@ -60,6 +75,8 @@ export interface ExperienceVote {
   tasks: ExperienceMatch[];
   /** The co-used action sets that voted for it. */
   sets: ExperienceSetMatch[];
+  /** The sets the set model predicted that contain it, most probable first. */
+  predicted: ExperienceSetPrediction[];
 }
 
 export interface SerializedExperience {
@@ -103,6 +120,12 @@ export function experienceTerms(text: string): string[] {
   return terms;
 }
 
+const SET_SEPARATOR = '\u0000';
+
+function setKeyOf(actions: readonly string[]): string {
+  return [...new Set(actions)].sort().join(SET_SEPARATOR);
+}
+
 function normaliseTask(task: string): string {
   return task.trim().replace(/\s+/g, ' ').toLowerCase();
 }
@@ -125,6 +148,10 @@ export class ExperienceMemory {
   readonly #dirtySets = new Set<string>();
   /** Long documents saturate slowly (k1 = 4) and are fully length-normalised (b = 0.9). */
   readonly #setIndex = new InvertedIndex({ fields: [{ name: 'tasks', boost: 1, b: 0.9 }], k1: 4 });
+  readonly #classifier: SetClassifier | undefined;
+  readonly classifierWeight: number;
+  /** Whether the set model must be retrained before its next prediction. */
+  #classifierStale = true;
 
   constructor(options: ExperienceOptions = {}) {
     this.capPerAction = options.capPerAction ?? 5000;
@@ -132,6 +159,9 @@ export class ExperienceMemory {
     this.setNeighbours = options.setNeighbours ?? 10;
     this.setWeight = options.setWeight ?? 1;
     this.capPerSet = options.capPerSet ?? 1000;
+    this.#classifier = options.classifier === false ? undefined : new SetClassifier(options.classifier ?? {});
+    this.classifierWeight = options.classifierWeight ?? 100;
+    if (!(this.classifierWeight >= 0)) throw new RangeError('classifierWeight must be >= 0');
     if (!Number.isInteger(this.capPerAction) || this.capPerAction < 1) throw new RangeError('capPerAction must be a positive integer');
     if (!Number.isInteger(this.capPerSet) || this.capPerSet < 1) throw new RangeError('capPerSet must be a positive integer');
     if (!Number.isInteger(this.setNeighbours) || this.setNeighbours < 0) throw new RangeError('setNeighbours must be a non-negative integer');
@@ -159,6 +189,7 @@ export class ExperienceMemory {
       this.#index.add(key, [experienceTerms(text)]);
     }
     entry.count++;
+    this.#classifierStale = true;
     if (source !== undefined && entry.sources.length < MAX_SOURCES && !entry.sources.includes(source)) entry.sources.push(source);
     this.#rememberSet(unique, key);
     for (const action of unique) {
@@ -182,6 +213,7 @@ export class ExperienceMemory {
 
   /** Forgets everything remembered for an action (for example when it is removed for good). */
   forgetAction(action: string): void {
+    this.#classifierStale = true;
     for (const key of this.#byAction.get(action) ?? []) this.#forget(action, key, false);
     this.#byAction.delete(action);
     for (const [setKey, set] of this.#sets) {
@@ -204,6 +236,29 @@ export class ExperienceMemory {
       const set = this.#sets.get(hit.key)!;
       return { actions: [...set.actions], tasks: set.keys.length, similarity: hit.score / best };
     });
+  }
+
+  /**
+   * Brings the lazily maintained parts (the set index and the set model) up to date now, so that the
+   * next search does not pay for them.
+   */
+  prepare(): void {
+    this.#updateSets();
+    this.#trainedClassifier();
+  }
+
+  /** The action sets the set model finds most probable for the query (empty when it is switched off). */
+  predictSets(query: string, limit = 30): ExperienceSetPrediction[] {
+    const classifier = this.#trainedClassifier();
+    if (classifier === undefined) return [];
+    const terms = experienceTerms(query);
+    if (terms.length === 0) return [];
+    return classifier.predict(terms, limit).map((prediction) => ({ actions: prediction.set.split(SET_SEPARATOR), probability: prediction.probability }));
+  }
+
+  /** The query terms that weighed most for (or against) a set in the set model. */
+  explainPrediction(query: string, actions: readonly string[], limit = 5): TermWeight[] {
+    return this.#trainedClassifier()?.explain(experienceTerms(query), setKeyOf(actions), limit) ?? [];
   }
 
   hasLearnedRun(runId: string): boolean {
@@ -234,7 +289,7 @@ export class ExperienceMemory {
     const votes = new Map<string, ExperienceVote>();
     const voteFor = (action: string): ExperienceVote => {
       let vote = votes.get(action);
-      if (vote === undefined) votes.set(action, (vote = { score: 0, tasks: [], sets: [] }));
+      if (vote === undefined) votes.set(action, (vote = { score: 0, tasks: [], sets: [], predicted: [] }));
       return vote;
     };
     for (const match of this.match(query)) {
@@ -250,6 +305,15 @@ export class ExperienceMemory {
           const vote = voteFor(action);
           vote.score += this.setWeight * set.similarity ** 4;
           vote.sets.push(set);
+        }
+      }
+    }
+    if (this.classifierWeight > 0) {
+      for (const prediction of this.predictSets(query)) {
+        for (const action of prediction.actions) {
+          const vote = voteFor(action);
+          vote.score += (this.classifierWeight * prediction.probability) / prediction.actions.length;
+          vote.predicted.push(prediction);
         }
       }
     }
@@ -277,9 +341,18 @@ export class ExperienceMemory {
     return memory;
   }
 
+  #trainedClassifier(): SetClassifier | undefined {
+    if (this.#classifier === undefined) return undefined;
+    if (this.#classifierStale) {
+      this.#classifier.train([...this.#entries.values()].map((entry) => ({ terms: experienceTerms(entry.task), set: setKeyOf(entry.actions) })));
+      this.#classifierStale = false;
+    }
+    return this.#classifier;
+  }
+
   #rememberSet(actions: readonly string[], key: string): void {
     const sorted = [...actions].sort();
-    const setKey = sorted.join('\u0000');
+    const setKey = sorted.join(SET_SEPARATOR);
     let set = this.#sets.get(setKey);
     if (set === undefined) this.#sets.set(setKey, (set = { actions: sorted, keys: [] }));
     if (set.keys.includes(key)) return;
@@ -318,6 +391,7 @@ export class ExperienceMemory {
         if (position >= 0) keys.splice(position, 1);
       }
     }
+    this.#classifierStale = true;
     if (entry.actions.length === 0) {
       this.#entries.delete(key);
       this.#index.remove(key);

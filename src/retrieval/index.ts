@@ -3,9 +3,10 @@ export { actionDocument, DEFAULT_FIELD_BOOSTS, DOCUMENT_FIELDS, parameterText, t
 export { InvertedIndex, type FieldContribution, type IndexField, type IndexHit, type IndexSearchOptions, type InvertedIndexOptions } from './inverted-index.js';
 export { DenseIndex, EMBEDDING_CACHE_NAMESPACE, embeddingModelId, type DenseIndexOptions } from './dense-index.js';
 export { reciprocalRankFusion, DEFAULT_RRF_K, type RankedList } from './fusion.js';
-export { ExperienceMemory, experienceTerms, type ExperienceEntry, type ExperienceMatch, type ExperienceOptions, type ExperienceSetMatch, type ExperienceVote, type SerializedExperience } from './experience.js';
+export { ExperienceMemory, experienceTerms, type ExperienceEntry, type ExperienceMatch, type ExperienceOptions, type ExperienceSetMatch, type ExperienceSetPrediction, type ExperienceVote, type SerializedExperience } from './experience.js';
 export { analyze, splitWords, stem } from './text.js';
 export { loadTokenCounter, toolDefinitionOf, toolDefinitionTokens, ToolTokenAccount, type TokenCounter, type ToolDefinition } from './tool-tokens.js';
 export { searchActionsAction, SEARCH_ACTIONS, type SearchActionsInput, type SearchActionsOptions, type SearchActionsOutput } from './search-actions.js';
 export { candidateOf, retrieveCandidates, retrievalQuery, type CandidateRetrievalOptions, type RetrievedCandidates } from './candidates.js';
 export { EXPERIENCE_CACHE_NAMESPACE, learnFromRuns, loadExperience, parsePairs, saveExperience, type LabelledPair, type LearnFromRunsOptions } from './experience-store.js';
+export { SetClassifier, type SetClassifierExample, type SetClassifierOptions, type SetPrediction, type TermWeight } from './set-classifier.js';

@@ -4,7 +4,8 @@ import { EmbeddingModelRequiredError, UsageError } from '../errors/index.js';
 import type { Store } from '../provenance/index.js';
 import { actionDocument, DEFAULT_FIELD_BOOSTS, DOCUMENT_FIELDS, documentTerms, embeddingText, type FieldBoosts } from './action-document.js';
 import { DenseIndex } from './dense-index.js';
-import type { ExperienceMatch, ExperienceMemory, ExperienceSetMatch } from './experience.js';
+import type { ExperienceMatch, ExperienceMemory, ExperienceSetMatch, ExperienceSetPrediction } from './experience.js';
+import type { TermWeight } from './set-classifier.js';
 import { DEFAULT_RRF_K, reciprocalRankFusion } from './fusion.js';
 import { InvertedIndex, type FieldContribution } from './inverted-index.js';
 import { analyze } from './text.js';
@@ -52,7 +53,13 @@ export interface HitExplanation {
   /** Cosine similarity to the query, on the dense side. */
   denseSimilarity?: number;
   /** The past tasks that voted for the action, most similar first. */
-  experience?: { score: number; tasks: ExperienceMatch[]; sets: ExperienceSetMatch[] };
+  experience?: {
+    score: number;
+    tasks: ExperienceMatch[];
+    sets: ExperienceSetMatch[];
+    /** The sets the set model predicted that contain this action, with the query terms that weighed most. */
+    predicted: (ExperienceSetPrediction & { terms: TermWeight[] })[];
+  };
 }
 
 export interface SearchHit {
@@ -290,7 +297,10 @@ export class ToolIndex {
       if (extra.denseSimilarity !== undefined) explanation.denseSimilarity = extra.denseSimilarity;
       const memory = options.experience === false ? undefined : this.experience;
       const vote = memory?.votes(query).get(name);
-      if (vote !== undefined) explanation.experience = { score: vote.score, tasks: vote.tasks.slice(0, 5), sets: vote.sets.slice(0, 3) };
+      if (vote !== undefined && memory !== undefined) {
+        const predicted = vote.predicted.slice(0, 3).map((prediction) => ({ ...prediction, terms: memory.explainPrediction(query, prediction.actions) }));
+        explanation.experience = { score: vote.score, tasks: vote.tasks.slice(0, 5), sets: vote.sets.slice(0, 3), predicted };
+      }
       hit.explanation = explanation;
     }
     return hit;

@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { UsageError } from '../../errors/index.js';
 import type { Benchmark } from '../benchmark.js';
 import { CUTOFFS, type RankingMetrics } from './metrics.js';
@@ -102,7 +103,7 @@ function printToolLens(result: ToolLensResult, log: (line: string) => void): voi
   log(row('published Contriever fine-tuned', TOOLLENS_REFERENCE['published Contriever fine-tuned']));
   log(row('published Contriever + COLT', TOOLLENS_REFERENCE['published Contriever + COLT']));
   log(`  with experience, per fold (learned from the other four): ${result.perFold.map((fold) => `fold ${fold.fold} R@5 ${fold.recallAt5.toFixed(4)} NDCG@5 ${fold.ndcgAt5.toFixed(4)}`).join('; ')}`);
-  log(`  (${result.queries} queries; lexical ${result.timings.lexicalMsPerQuery.toFixed(2)} ms/query, with experience ${result.timings.experienceMsPerQuery.toFixed(2)} ms/query)`);
+  log(`  (${result.queries} queries; lexical ${result.timings.lexicalMsPerQuery.toFixed(2)} ms/query, with experience ${result.timings.experienceMsPerQuery.toFixed(2)} ms/query; learning (memory, set index, set model) ${(result.timings.learnMsPerFold / 1000).toFixed(1)} s per fold; load ${loadavg().map((value) => value.toFixed(1)).join(' ')})`);
 }
 
 export const retrievalBenchmark: Benchmark = {

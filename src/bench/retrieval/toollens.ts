@@ -136,6 +136,8 @@ export function runToolLens(data: ToolLensData, options: ToolLensOptions = {}): 
     started = performance.now();
     const memory = new ExperienceMemory(options.capPerAction === undefined ? {} : { capPerAction: options.capPerAction });
     for (const query of data.queries) if (foldOf(query.id, folds) !== fold) memory.add(query.text, [...query.relevant], `pairs:fold-${foldOf(query.id, folds)}`);
+    // Learning includes indexing the sets and training the set model, which would otherwise happen lazily on the first query.
+    memory.prepare();
     learnMs += performance.now() - started;
     const learned = new ToolIndex({ actions: space, experience: memory, ...(options.experienceWeight === undefined ? {} : { experienceWeight: options.experienceWeight }) });
     started = performance.now();

@@ -79,6 +79,10 @@ export function registerSearchCommand(program: Command, cli: CliContext): void {
           cli.out(`${cli.format.style('bold', hit.name)}: ${fields === undefined || fields === '' ? 'no lexical match' : fields}`);
           for (const task of hit.explanation?.experience?.tasks ?? []) cli.out(`  past task (similarity ${task.similarity.toFixed(2)}): ${task.task}`);
           for (const set of hit.explanation?.experience?.sets ?? []) cli.out(`  used together in ${set.tasks} past task(s) (relative score ${set.similarity.toFixed(2)}): ${set.actions.join(', ')}`);
+          for (const set of hit.explanation?.experience?.predicted ?? []) {
+            const terms = set.terms.map((term) => `${term.term} ${term.weight >= 0 ? '+' : ''}${term.weight.toFixed(2)}`).join(', ');
+            cli.out(`  set model (probability ${set.probability.toFixed(2)}${terms === '' ? '' : `; terms ${terms}`}): ${set.actions.join(', ')}`);
+          }
         }
       }
     });
