@@ -1,20 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Effect } from '../../actions/index.js';
 import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
 import type { JsonObject, JsonValue } from '../../internal/json.js';
 import { sha256 } from '../content-hash.js';
+import { toGeneratedAction, toRun, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
 import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
   GeneratedActionRecord,
   RunQuery,
   RunRecord,
-  RunStatus,
   RunSummary,
   SearchNodeRecord,
   StepRecord,
-  StepStatus,
   StepWrite,
   Store,
 } from '../store.js';
@@ -30,76 +28,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-interface RunRow {
-  id: string;
-  status: string;
-  task: string | null;
-  environment: string | null;
-  parent_run_id: string | null;
-  fork_seq: number | null;
-  created_at: number;
-  ended_at: number | null;
-  metadata: string;
-  step_count?: number;
-}
-
-interface StepRow {
-  run_id: string;
-  seq: number;
-  parent_step_id: string | null;
-  depth: number;
-  kind: string;
-  action: string;
-  effect: string;
-  input_hash: string;
-  output_hash: string | null;
-  status: string;
-  error: string | null;
-  started_at: number;
-  ended_at: number | null;
-  duration_us: number | null;
-  attempt: number;
-  nondeterminism: string;
-  metadata: string;
-  input_json: string;
-  output_json: string | null;
-}
-
 /** Payloads up to this many bytes are stored in the step row; larger ones once in `blobs`, by hash. */
 const INLINE_LIMIT = 4096;
-
-interface SearchNodeRow {
-  run_id: string;
-  node_id: number;
-  parent_id: number | null;
-  depth: number;
-  action: string | null;
-  input: string | null;
-  status: string;
-  step_id: string | null;
-  g: number | null;
-  h: number | null;
-  value: number | null;
-  visits: number;
-  data: string;
-}
-
-interface GeneratedActionRow {
-  name: string;
-  version: number;
-  description: string;
-  code: string;
-  code_hash: string;
-  input_schema: string;
-  output_schema: string | null;
-  effect: string;
-  tags: string;
-  origin_run_id: string | null;
-  origin_step_id: string | null;
-  created_by: string;
-  created_at: number;
-  metadata: string;
-}
 
 const STEP_COLUMNS = `s.run_id, s.seq, s.parent_step_id, s.depth, s.kind, s.action, s.effect, s.input_hash, s.output_hash,
   s.status, s.error, s.started_at, s.ended_at, s.duration_us, s.attempt, s.nondeterminism, s.metadata,
@@ -548,60 +478,3 @@ function stepParams(step: StepWrite, serialized: SerializedStep) {
   };
 }
 
-function toRun(row: RunRow): RunRecord {
-  return {
-    id: row.id,
-    status: row.status as RunStatus,
-    task: row.task,
-    environment: row.environment,
-    parentRunId: row.parent_run_id,
-    forkSeq: row.fork_seq,
-    createdAt: row.created_at,
-    endedAt: row.ended_at,
-    metadata: JSON.parse(row.metadata) as JsonObject,
-  };
-}
-
-function toGeneratedAction(row: GeneratedActionRow): GeneratedActionRecord {
-  return {
-    name: row.name,
-    version: row.version,
-    description: row.description,
-    code: row.code,
-    codeHash: row.code_hash,
-    inputSchema: JSON.parse(row.input_schema) as JsonObject,
-    outputSchema: row.output_schema === null ? null : (JSON.parse(row.output_schema) as JsonObject),
-    effect: row.effect as Effect,
-    tags: JSON.parse(row.tags) as string[],
-    originRunId: row.origin_run_id,
-    originStepId: row.origin_step_id,
-    createdBy: row.created_by === 'user' ? 'user' : 'agent',
-    createdAt: row.created_at,
-    metadata: JSON.parse(row.metadata) as JsonObject,
-  };
-}
-
-function toStep(row: StepRow): StepRecord {
-  return {
-    id: `${row.run_id}:${row.seq}`,
-    runId: row.run_id,
-    seq: row.seq,
-    parentStepId: row.parent_step_id,
-    depth: row.depth,
-    kind: row.kind,
-    action: row.action,
-    effect: row.effect as Effect,
-    input: JSON.parse(row.input_json) as JsonValue,
-    inputHash: row.input_hash,
-    output: row.output_json === null ? undefined : (JSON.parse(row.output_json) as JsonValue),
-    outputHash: row.output_hash,
-    status: row.status as StepStatus,
-    error: row.error === null ? null : (JSON.parse(row.error) as StepRecord['error']),
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    durationUs: row.duration_us,
-    attempt: row.attempt,
-    nondeterminism: JSON.parse(row.nondeterminism) as StepRecord['nondeterminism'],
-    metadata: JSON.parse(row.metadata) as JsonObject,
-  };
-}
