@@ -1,30 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../main.js';
+import { runCliInProcess } from '../test-support.js';
 
 let cwd: string;
 
-/** Runs the real CLI in this process (spawning node for each case costs seconds on a busy machine). */
-async function arbor(args: string[]) {
-  const collect = () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    });
-    return { stream, text: () => chunks.join('') };
-  };
-  const stdout = collect();
-  const stderr = collect();
-  const stdin = Readable.from([]);
-  const code = await runCli(['node', 'arbor', '--store', join(cwd, 'arbor.db'), ...args], { stdout: stdout.stream, stderr: stderr.stream, stdin, env: { NO_COLOR: '1', CI: '1' } });
-  process.exitCode = undefined;
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+function arbor(args: string[]) {
+  return runCliInProcess(join(cwd, 'arbor.db'), args);
 }
 
 beforeAll(() => {

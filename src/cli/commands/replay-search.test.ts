@@ -1,31 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../main.js';
+import { runCliInProcess } from '../test-support.js';
 
 let cwd: string;
 let storePath: string;
 
-/** Runs the real CLI in this process on a real SQLite file. */
-async function arbor(args: string[]) {
-  const collect = () => {
-    const chunks: string[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    });
-    return { stream, text: () => chunks.join('') };
-  };
-  const stdout = collect();
-  const stderr = collect();
-  const code = await runCli(['node', 'arbor', '--store', storePath, ...args], { stdout: stdout.stream, stderr: stderr.stream, stdin: Readable.from([]), env: { NO_COLOR: '1', CI: '1' } });
-  process.exitCode = undefined;
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+function arbor(args: string[]) {
+  return runCliInProcess(storePath, args);
 }
 
 interface SearchReplayJson {
