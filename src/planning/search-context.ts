@@ -426,7 +426,7 @@ export class SearchContext {
     this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage }, ...(calls === undefined ? {} : { calls: calls.map((entry) => ({ ...entry })) }) });
     if (calls !== undefined) noteCalls(node, method, calls, false);
     if (this.#options.onEvent !== undefined) {
-      const spent = this.budget.spent();
+      const spent = this.budget.spentCalls();
       this.#options.onEvent({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
     }
     return calls === undefined ? { value: result.value, usage: result.usage } : { value: result.value, usage: result.usage, calls };
