@@ -167,6 +167,11 @@ export class BudgetMeter {
     return this.spent();
   }
 
+  /** Model calls and tokens spent so far: what progress events need, without `spent()`'s CPU-time system call. */
+  spentCalls(): { modelCalls: number; tokens: number } {
+    return { modelCalls: this.#spent.modelCalls, tokens: this.#tokens() };
+  }
+
   spent(): Spent {
     return {
       ...this.#spent,

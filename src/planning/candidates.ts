@@ -22,19 +22,36 @@ export type CandidateProvider = (context: CandidateContext) => readonly Candidat
 export const allActions: CandidateProvider = (context) => context.all();
 
 const candidateCache = new WeakMap<AnyAction, CandidateAction>();
+/**
+ * Candidates by input schema, then by what else a candidate shows: environments built afresh from one
+ * model (a batch, every search of a benchmark) make new action objects over the same zod schemas, and
+ * the JSON Schema conversion is then done once per schema instead of once per environment.
+ */
+const candidatesBySchema = new WeakMap<object, Map<string, CandidateAction>>();
 
 /** An action as shown to a policy. Cached per action: JSON Schema conversion is the expensive part. */
 export function toCandidate(action: AnyAction): CandidateAction {
   let candidate = candidateCache.get(action);
   if (candidate === undefined) {
-    const descriptor = describeAction(action);
-    candidate = Object.freeze({
-      name: descriptor.name,
-      description: descriptor.description,
-      effect: descriptor.effect,
-      cost: descriptor.cost,
-      inputSchema: descriptor.inputSchema,
-    });
+    // An imported JSON Schema is the action's own: only zod conversions are shared.
+    const shareable = action.inputJsonSchema === undefined;
+    const key = `${action.name}\u0000${action.description}\u0000${action.effect}\u0000${action.cost}`;
+    let bySchema = shareable ? candidatesBySchema.get(action.input) : undefined;
+    candidate = bySchema?.get(key);
+    if (candidate === undefined) {
+      const descriptor = describeAction(action);
+      candidate = Object.freeze({
+        name: descriptor.name,
+        description: descriptor.description,
+        effect: descriptor.effect,
+        cost: descriptor.cost,
+        inputSchema: descriptor.inputSchema,
+      });
+      if (shareable) {
+        if (bySchema === undefined) candidatesBySchema.set(action.input, (bySchema = new Map()));
+        bySchema.set(key, candidate);
+      }
+    }
     candidateCache.set(action, candidate);
   }
   return candidate;

@@ -18,6 +18,7 @@ export { plan, type PlanOptions, type PlanResult, type PlanStatus, type PlanStep
 export { isSearchRun, RecordedPolicy, replaySearch, type ReplaySearchOptions, type SearchDivergence, type SearchReplayReport } from './replay-search.js';
 export { SearchContext, type PolicyCallRecord, type PolicyMethod, type SearchEvent } from './search-context.js';
 export { SearchTree, type NodeStatus, type SearchNode } from './tree.js';
+export { POLICY_METHODS, wrapPolicy, type PolicyCallWrapper } from './wrap-policy.js';
 export {
   astar,
   beam,

@@ -78,6 +78,8 @@ export class SearchContext {
   readonly #candidatesByNode = new WeakMap<SearchNode, readonly CandidateAction[]>();
   readonly #trajectories = new WeakMap<SearchNode, readonly TrajectoryStep[]>();
   readonly #stateKeys = new WeakMap<SearchNode, string>();
+  /** The successful reads on the path to a node, sorted and joined: built from the parent's, once per node. */
+  readonly #readsOf = new WeakMap<SearchNode, string>();
   /** The model calls behind each proposal `propose` returned, so the children they create can point to them. */
   readonly #proposedBy = new WeakMap<object, readonly PolicyModelCall[]>();
 
@@ -129,15 +131,29 @@ export class SearchContext {
       key = JSON.stringify(node.observation);
       if (!this.#options.observationIsComplete) {
         // What the path has read is part of the state when the observation does not show everything.
-        const reads: string[] = [];
-        for (let step: SearchNode | undefined = node; step?.parent !== undefined; step = step.parent) {
-          if (step.effect === 'read' && step.stepStatus === 'ok') reads.push(actionKey(step.action ?? '', step.input));
-        }
-        key += `\n${reads.sort().join('\n')}`;
+        key += `\n${this.#reads(node)}`;
       }
       this.#stateKeys.set(node, key);
     }
     return key;
+  }
+
+  /** The sorted successful reads on the path to a node, joined by newlines (the parent's, plus its own). */
+  #reads(node: SearchNode): string {
+    const parent = node.parent;
+    if (parent === undefined) return '';
+    let reads = this.#readsOf.get(node);
+    if (reads === undefined) {
+      const inherited = this.#reads(parent);
+      if (node.effect === 'read' && node.stepStatus === 'ok') {
+        const own = actionKey(node.action ?? '', node.input);
+        reads = inherited === '' ? own : [...inherited.split('\n'), own].sort().join('\n');
+      } else {
+        reads = inherited;
+      }
+      this.#readsOf.set(node, reads);
+    }
+    return reads;
   }
 
   /** The path from the root to the node as the policy sees it. */
@@ -426,7 +442,7 @@ export class SearchContext {
     this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage }, ...(calls === undefined ? {} : { calls: calls.map((entry) => ({ ...entry })) }) });
     if (calls !== undefined) noteCalls(node, method, calls, false);
     if (this.#options.onEvent !== undefined) {
-      const spent = this.budget.spent();
+      const spent = this.budget.spentCalls();
       this.#options.onEvent({ type: 'policy-call', method, modelCalls: spent.modelCalls, tokens: spent.tokens });
     }
     return calls === undefined ? { value: result.value, usage: result.usage } : { value: result.value, usage: result.usage, calls };

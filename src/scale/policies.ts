@@ -1,6 +1,7 @@
 import { UsageError } from '../errors/index.js';
 import type { JsonValue } from '../internal/json.js';
 import type { Policy, PolicyCallOptions, PolicyResult } from '../planning/policy.js';
+import { wrapPolicy } from '../planning/wrap-policy.js';
 import { createSimulatedPolicy } from '../policies/simulated/index.js';
 import type { PolicyFactory, TaskJob } from './solver.js';
 
@@ -26,16 +27,7 @@ export function withSimulatedLatency<P extends Policy>(policy: P, ms: number): P
       signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason as Error)), { once: true });
     });
   const delayed = <T>(call: () => Promise<PolicyResult<T>>, options?: PolicyCallOptions) => wait(options?.signal).then(call);
-  const wrapped: Policy = {
-    name: `${policy.name}+simulated-latency(${ms}ms)`,
-    propose: (state, candidates, k, options) => delayed(() => policy.propose(state, candidates, k, options), options),
-    evaluate: (state, children, options) => delayed(() => policy.evaluate(state, children, options), options),
-  };
-  const samplePlans = policy.samplePlans?.bind(policy);
-  if (samplePlans !== undefined) wrapped.samplePlans = (state, candidates, n, options) => delayed(() => samplePlans(state, candidates, n, options), options);
-  const reflect = policy.reflect?.bind(policy);
-  if (reflect !== undefined) wrapped.reflect = (state, options) => delayed(() => reflect(state, options), options);
-  return Object.assign(Object.create(policy) as P, wrapped);
+  return wrapPolicy(policy, (call, _method, options) => delayed(call, options), `${policy.name}+simulated-latency(${ms}ms)`);
 }
 
 function numberSetting(job: TaskJob, key: string, fallback: number, min: number, max: number): number {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { CancelledError, UsageError } from '../errors/index.js';
 import type { ModelV1 } from '../models/v1/index.js';
-import type { Policy, PolicyCallOptions, PolicyResult, PolicyUsage } from '../planning/policy.js';
+import type { Policy, PolicyResult, PolicyUsage } from '../planning/policy.js';
+import { wrapPolicy } from '../planning/wrap-policy.js';
 
 /** Limits of one endpoint (a model provider's quota), shared by every worker that talks to it. */
 export interface RateLimit {
@@ -223,17 +224,8 @@ export function limitPolicy(policy: Policy, limiter: RedisRateLimiter, options: 
       }
     }
   };
-  const wrapped: Policy = {
-    name: policy.name,
-    propose: (state, candidates, k, callOptions?: PolicyCallOptions) => limited(() => policy.propose(state, candidates, k, callOptions), callOptions?.signal),
-    evaluate: (state, children, callOptions?: PolicyCallOptions) => limited(() => policy.evaluate(state, children, callOptions), callOptions?.signal),
-  };
-  const samplePlans = policy.samplePlans?.bind(policy);
-  if (samplePlans !== undefined) wrapped.samplePlans = (state, candidates, n, callOptions) => limited(() => samplePlans(state, candidates, n, callOptions), callOptions?.signal);
-  const reflect = policy.reflect?.bind(policy);
-  if (reflect !== undefined) wrapped.reflect = (state, callOptions) => limited(() => reflect(state, callOptions), callOptions?.signal);
-  // Keep whatever else the policy exposes (a simulated policy says so, for example).
-  return Object.assign(Object.create(policy) as Policy, wrapped);
+  // Every method, proposeAndValue included: a call the limiter does not see would break the shared limit.
+  return wrapPolicy(policy, (call, _method, callOptions) => limited(call, callOptions?.signal));
 }
 
 function tokensOf(usage: PolicyUsage): number {

@@ -20,6 +20,15 @@ export const proposalsAnswer = z.object({
   ),
 });
 
+/**
+ * Proposals and the current state's value in one answer. The value is read as unknown and checked apart
+ * from the proposals, so a bad value is repaired without losing valid proposals (and the reverse).
+ */
+export const valuedProposalsAnswer = proposalsAnswer.extend({ value: z.unknown().optional() });
+
+/** The current state's value, as `valuedProposalsAnswer` checks it. */
+export const stateValue = z.number().min(0).max(1);
+
 export const scoresAnswer = z.object({
   scores: z.array(z.object({ child: z.number().int().min(0), value: z.number().min(0).max(1), reason: z.string().optional() })),
 });
@@ -54,6 +63,16 @@ export function proposalsJsonSchema(names: string[], k: number): Record<string, 
       },
     },
     required: ['proposals'],
+  };
+}
+
+/** The JSON Schema sent for proposals with the current state's value. */
+export function valuedProposalsJsonSchema(names: string[], k: number): Record<string, unknown> {
+  const proposals = proposalsJsonSchema(names, k);
+  return {
+    type: 'object',
+    properties: { value: { type: 'number', minimum: 0, maximum: 1 }, ...(proposals.properties as Record<string, unknown>) },
+    required: ['value', 'proposals'],
   };
 }
 

@@ -239,6 +239,54 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
     expect(server.requestsTo('chat.completions')).toHaveLength(2);
   });
 
+  it('proposes and values the current state in one call', async () => {
+    server.enqueue({
+      json: { value: 0.6, proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.7, rationale: 'Read it first.' }] },
+      usage: { promptTokens: 950, completionTokens: 40 },
+    });
+    const result = await policy().proposeAndValue?.(stateOf(environment), candidates, 2);
+    expect(result?.value).toEqual({ value: 0.6, proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.7, rationale: 'Read it first.' }] });
+    expect(result?.usage).toEqual({ modelCalls: 1, inputTokens: 950, outputTokens: 40, cachedCalls: 0 });
+    expect(result?.calls).toMatchObject([{ purpose: 'proposeAndValue', namespace: MODEL_RESPONSE_NAMESPACE, cached: false }]);
+    const request = server.requestsTo('chat.completions')[0]?.body as { response_format: { json_schema: { name: string; schema: { required: string[] } } } };
+    expect(request.response_format.json_schema.name).toBe('valued_proposals');
+    expect(request.response_format.json_schema.schema.required).toEqual(['value', 'proposals']);
+    expect(messagesOf(0)[1]?.content).toContain('First judge the current state');
+    expect(server.requestsTo('chat.completions')).toHaveLength(1);
+  });
+
+  it('repairs a malformed state value once, keeping the valid proposals', async () => {
+    server.enqueue(
+      { json: { value: 1.7, proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.6 }] } },
+      { json: { value: 0.35, proposals: [{ action: 'check_stock', input: { sku: 'kb-01' }, probability: 0.3 }] } },
+    );
+    const result = await policy().proposeAndValue?.(stateOf(environment), candidates, 2);
+    expect(result?.value.value).toBe(0.35);
+    expect(result?.value.proposals.map((proposal) => proposal.action)).toEqual(['check_stock', 'get_order']);
+    expect(result?.repairs).toMatchObject([{ code: 'ARBOR_MODEL_INVALID_JSON', data: { issues: [{ path: ['value'] }] } }]);
+    expect(result?.failures).toBeUndefined();
+    expect(result?.calls?.map((call) => call.purpose)).toEqual(['proposeAndValue', 'repair']);
+    expect(result?.usage.modelCalls).toBe(2);
+    expect(messagesOf(1).at(-1)?.content).toContain('"value" (of the current state) must be a number from 0 to 1; got 1.7');
+    expect(server.requestsTo('chat.completions')).toHaveLength(2);
+  });
+
+  it('throws when the state value is still malformed after the one repair, with what was spent', async () => {
+    server.enqueue(
+      { json: { value: 'high', proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' } }] } },
+      { json: { proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' } }] } },
+    );
+    const error = await rejection(policy().proposeAndValue?.(stateOf(environment), candidates, 1) ?? Promise.resolve());
+    expect(error).toMatchObject({ code: 'ARBOR_MODEL_INVALID_JSON', data: { usage: { modelCalls: 2 }, issues: [{ path: ['value'] }] } });
+    expect(error.message).toContain('it is missing');
+    expect(server.requestsTo('chat.completions')).toHaveLength(2);
+  });
+
+  it('has no proposeAndValue when proposing with tools (a tool call carries no state value)', () => {
+    expect(policy({ proposeWith: 'tools' }).proposeAndValue).toBeUndefined();
+    expect(policy().proposeAndValue).toBeTypeOf('function');
+  });
+
   it('throws when the scores are still incomplete after the repair, and on an empty reflection', async () => {
     server.enqueue({ json: { scores: [{ child: 0, value: 0.5 }] } }, { json: { scores: [{ child: 0, value: 0.5 }, { child: 0, value: 0.2 }] } }, { text: '   ' });
     const children: ChildView[] = [

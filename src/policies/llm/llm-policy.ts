@@ -22,14 +22,26 @@ import type {
   PolicyState,
   PolicyUsage,
   Proposal,
+  ValuedProposals,
 } from '../../planning/policy.js';
 import { canonicalJson, type Store } from '../../provenance/index.js';
-import { plansAnswer, plansJsonSchema, proposalsAnswer, proposalsJsonSchema, readJsonAnswer, scoresAnswer, scoresJsonSchema } from './answers.js';
+import {
+  plansAnswer,
+  plansJsonSchema,
+  proposalsAnswer,
+  proposalsJsonSchema,
+  readJsonAnswer,
+  scoresAnswer,
+  scoresJsonSchema,
+  stateValue,
+  valuedProposalsAnswer,
+  valuedProposalsJsonSchema,
+} from './answers.js';
 import { ArgumentChecker } from './argument-checker.js';
 import { loadPrompt, renderPrompt } from './prompts.js';
 import { DEFAULT_RENDER_LIMITS, showCandidates, showChildren, showObservation, showReflections, showTask, showTrajectory, type RenderLimits } from './render-state.js';
 
-export type LlmPolicyPurpose = 'propose' | 'evaluate' | 'plan' | 'reflect';
+export type LlmPolicyPurpose = 'propose' | 'proposeAndValue' | 'evaluate' | 'plan' | 'reflect';
 
 export interface LlmPolicyOptions {
   /** The model: an Arbor model (createModel, fromAiSdk) or a ModelClient configured by hand. */
@@ -50,12 +62,14 @@ export interface LlmPolicyOptions {
    * How proposals are asked for: `structured` (default) asks for a JSON object of proposals with
    * probabilities; `tools` offers the candidates as tools and reads each tool call as a proposal (for
    * models better at tool calling than at JSON; probabilities then follow the order of the calls).
+   * With `tools` the policy has no `proposeAndValue` (a tool call carries no value of the state), so A*
+   * proposes and then scores the children: two calls per expansion instead of one.
    */
   proposeWith?: 'structured' | 'tools';
   /** Default 0: the search, not the sampler, explores. */
   temperature?: number;
   seed?: number;
-  /** Output-token cap per call, by purpose. Default 1024 for each. */
+  /** Output-token cap per call, by purpose. Default 1024 for each (`proposeAndValue` defaults to `propose`'s cap). */
   maxOutputTokens?: number | Partial<Record<LlmPolicyPurpose, number>>;
   /** How much of a state is shown. */
   limits?: Partial<RenderLimits>;
@@ -119,6 +133,11 @@ export class LlmPolicy implements Policy {
   readonly client: ModelClient;
   readonly #options: LlmPolicyOptions;
   readonly #limits: RenderLimits;
+  /**
+   * Proposes up to k actions and values the current state in one call (one structured answer), so A* makes
+   * one model call per expansion. Absent when proposing with tools.
+   */
+  readonly proposeAndValue?: (state: PolicyState, candidates: readonly CandidateAction[], k: number, options?: PolicyCallOptions) => Promise<PolicyResult<ValuedProposals>>;
 
   constructor(options: LlmPolicyOptions) {
     if (options.model === undefined) throw new UsageError('llmPolicy needs a model', 'Pass model: createModel("ollama:qwen2.5") or fromAiSdk(openai("gpt-4o-mini")).');
@@ -137,6 +156,12 @@ export class LlmPolicy implements Policy {
     this.name = options.name ?? `llm(${this.client.name})`;
     this.#options = options;
     this.#limits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
+    if (options.proposeWith !== 'tools') {
+      this.proposeAndValue = async (state, candidates, k, callOptions = {}) => {
+        checkCount('k', k);
+        return this.#proposeAndValue(state, candidates, k, callOptions);
+      };
+    }
   }
 
   async propose(state: PolicyState, candidates: readonly CandidateAction[], k: number, options: PolicyCallOptions = {}): Promise<PolicyResult<Proposal[]>> {
@@ -260,6 +285,48 @@ export class LlmPolicy implements Policy {
       };
       const first = await this.#ask('propose', this.#messages(prompt), output, ledger, options);
       return ledger.result(await this.#withRepair(first, read, output, ledger, options, k));
+    } catch (error) {
+      return ledger.fail(error);
+    }
+  }
+
+  async #proposeAndValue(state: PolicyState, candidates: readonly CandidateAction[], k: number, options: PolicyCallOptions): Promise<PolicyResult<ValuedProposals>> {
+    const ledger = new Ledger();
+    // Nothing can be done from a state where no action is shown: worthless, and no call is needed to say so.
+    if (candidates.length === 0) return ledger.result({ proposals: [], value: 0 });
+    try {
+      const checker = new ArgumentChecker(candidates, this.#options.actions);
+      const prompt = renderPrompt(loadPrompt('proposeAndValue'), { ...this.#stateValues(state), candidates: showCandidates(candidates), k });
+      const output: ModelV1Output = { type: 'json', name: 'valued_proposals', schema: valuedProposalsJsonSchema(checker.names, k), strict: false };
+      const read = (text: string): { proposals: Proposal[]; value: number | undefined; problems: ArborError[] } => {
+        const parsed = readJsonAnswer(text, valuedProposalsAnswer, this.client.name);
+        if (!parsed.ok) return { proposals: [], value: undefined, problems: [parsed.error] };
+        const checked = this.#checkProposals(
+          parsed.value.proposals.map((item) => ({ action: item.action, input: item.input, probability: item.probability, rationale: item.rationale })),
+          checker,
+          k,
+        );
+        const value = stateValue.safeParse(parsed.value.value);
+        if (value.success) return { ...checked, value: value.data };
+        const got = parsed.value.value === undefined ? 'it is missing' : `got ${JSON.stringify(parsed.value.value) ?? String(parsed.value.value)}`;
+        return { ...checked, value: undefined, problems: [...checked.problems, shapeError(this.client.name, text, ['value'], `"value" (of the current state) must be a number from 0 to 1; ${got}`)] };
+      };
+      const first = await this.#ask('proposeAndValue', this.#messages(prompt), output, ledger, options);
+      const outcome = read(first.call.result.text);
+      if (outcome.problems.length === 0 && outcome.value !== undefined) return ledger.result({ proposals: outcome.proposals, value: outcome.value });
+      const repaired = await this.#repair(first, outcome.problems, output, ledger, options);
+      const second = read(repaired.call.result.text);
+      ledger.failures.push(...second.problems.map((problem) => problem.toJSON()));
+      // As in propose: the repaired answer first, then valid proposals of the first answer it dropped.
+      const proposals = normalise(dedupe([...second.proposals, ...outcome.proposals], proposalKey).slice(0, k));
+      const value = second.value ?? outcome.value;
+      if (value === undefined) throw second.problems.find((problem) => isValueProblem(problem)) ?? second.problems[0] ?? outcome.problems[0];
+      if (proposals.length === 0) {
+        // Nothing usable was proposed because of invalid proposals (not a valid empty list): as propose does.
+        const unusable = [...second.problems, ...outcome.problems].find((problem) => !isValueProblem(problem));
+        if (unusable !== undefined) throw unusable;
+      }
+      return ledger.result({ proposals, value });
     } catch (error) {
       return ledger.fail(error);
     }
@@ -396,7 +463,8 @@ export class LlmPolicy implements Policy {
 
   #maxOutputTokens(purpose: LlmPolicyPurpose): number {
     const setting = this.#options.maxOutputTokens;
-    return typeof setting === 'number' ? setting : (setting?.[purpose] ?? 1024);
+    if (typeof setting === 'number') return setting;
+    return setting?.[purpose] ?? (purpose === 'proposeAndValue' ? setting?.propose : undefined) ?? 1024;
   }
 }
 
@@ -456,6 +524,11 @@ function parseArguments(text: string): { ok: true; value: unknown } | { ok: fals
 
 function shapeError(model: string, text: string, path: (string | number)[], message: string): ArborError {
   return new InvalidModelJsonError(model, text, { issues: [{ path, message }] });
+}
+
+function isValueProblem(problem: ArborError): boolean {
+  const issues = problem.data.issues;
+  return Array.isArray(issues) && issues.some((issue) => Array.isArray((issue as { path?: unknown }).path) && (issue as { path: unknown[] }).path[0] === 'value');
 }
 
 function checkCount(name: string, value: number): void {

@@ -53,28 +53,33 @@ describe('a search made with a model keeps its prompts', () => {
     const logged = result.policyLog.flatMap((call) => call.calls ?? []);
     expect(result.policyLog.every((call) => (call.calls?.length ?? 0) >= 1)).toBe(true);
     expect(logged).toHaveLength(requests.length);
-    expect(new Set(logged.map((call) => call.purpose))).toEqual(new Set(['propose', 'evaluate']));
+    // The LLM policy values a state while proposing from it: one call per expansion, no separate scoring.
+    expect(new Set(logged.map((call) => call.purpose))).toEqual(new Set(['proposeAndValue']));
 
     const nodes = await temp.store.listSearchNodes(result.runId);
     const root = nodes.find((node) => node.parentId === null);
     const children = nodes.filter((node) => node.parentId === root?.nodeId);
     expect(children.length).toBeGreaterThan(0);
-    // The node where calls were made lists them; its children point at the proposal and the scoring behind them.
+    // The node where the call was made lists it and is valued by it; its children point at it as their proposal.
     const rootCalls = root?.data.modelCalls as JsonObject[];
-    expect(rootCalls.map((call) => call.method)).toEqual(['propose', 'evaluate']);
-    for (const child of children) {
-      expect(refIds(child.data.proposedBy)).toEqual([rootCalls[0]?.id]);
-      expect(refIds(child.data.scoredBy)).toEqual([rootCalls[1]?.id]);
-    }
+    expect(rootCalls.map((call) => call.method)).toEqual(['proposeAndValue']);
+    expect(refIds(root?.data.scoredBy)).toEqual([rootCalls[0]?.id]);
+    for (const child of children) expect(refIds(child.data.proposedBy)).toEqual([rootCalls[0]?.id]);
+    // A child that was expanded was valued by its own call (deferred evaluation), not by its parent's.
+    const expanded = children.find((child) => Array.isArray(child.data.modelCalls));
+    expect(expanded).toBeDefined();
+    expect(refIds(expanded?.data.scoredBy)).toEqual(refIds(expanded?.data.modelCalls));
 
     // The inspector resolves the references to the prompts as sent and the answers as received.
-    const detail = await nodeDetail(result.runId, children[0]?.nodeId ?? -1);
-    const propose = detail.modelCalls.find((call) => call.purpose === 'propose');
-    const evaluate = detail.modelCalls.find((call) => call.purpose === 'evaluate');
-    expect(propose?.found).toBe(true);
-    expect(evaluate?.found).toBe(true);
-    expect(JSON.stringify(propose?.request)).toContain('# Current observation');
-    expect(JSON.stringify(propose?.response)).toContain('proposals');
+    const detail = await nodeDetail(result.runId, expanded?.nodeId ?? -1);
+    const proposedBy = detail.modelCalls.find((call) => call.id === rootCalls[0]?.id);
+    const valuedBy = detail.modelCalls.find((call) => call.id === refIds(expanded?.data.scoredBy)[0]);
+    expect(proposedBy?.found).toBe(true);
+    expect(valuedBy?.found).toBe(true);
+    expect(proposedBy?.purpose).toBe('proposeAndValue');
+    expect(JSON.stringify(proposedBy?.request)).toContain('First judge the current state');
+    expect(JSON.stringify(valuedBy?.response)).toContain('proposals');
+    expect(JSON.stringify(valuedBy?.response)).toContain('value');
     expect(detail.modelCalls.every((call) => call.model === 'openai-compatible:test-model' || call.model?.endsWith('test-model'))).toBe(true);
     const atRoot = await nodeDetail(result.runId, root?.nodeId ?? -1);
     expect(atRoot.modelCalls.map((call) => call.id)).toEqual(rootCalls.map((call) => call.id));

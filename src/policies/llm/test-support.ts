@@ -51,7 +51,7 @@ export function counterEnvironment(): Environment {
 export function countingResponder(request: ChatRequestView): ScriptedReply {
   const format = (request.responseFormat as { json_schema?: { name?: string } } | undefined)?.json_schema?.name;
   const prompt = request.messages.at(-1)?.content ?? '';
-  if (format === 'proposals') {
+  if (format === 'proposals' || format === 'valued_proposals') {
     const value = Number(/# Current observation\n\{"value":(-?\d+)\}/.exec(prompt)?.[1] ?? Number.NaN);
     const gap = TARGET - value;
     const proposals: JsonValue[] = [
@@ -59,15 +59,20 @@ export function countingResponder(request: ChatRequestView): ScriptedReply {
       { action: 'double', input: {}, probability: value > 0 && value * 2 <= TARGET ? 0.3 : 0.05 },
       ...(gap > 1 ? [{ action: 'add', input: { amount: 1 }, probability: 0.1 }] : []),
     ];
-    return { json: { proposals } };
+    return { json: format === 'proposals' ? { proposals } : { value: valueOf(value), proposals } };
   }
   if (format === 'scores') {
     const states = [...prompt.matchAll(/^(\d+)\. .*\n(?: {3}result: .*\n)? {3}state after it: \{"value":(-?\d+)\}/gm)];
     const scores = states.map((match) => {
       const value = Number(match[2]);
-      return { child: Number(match[1]), value: value > TARGET ? 0.05 : Math.round((1 - (TARGET - value) / 10) * 100) / 100 };
+      return { child: Number(match[1]), value: valueOf(value) };
     });
     return { json: { scores } };
   }
   return { status: 400, body: { error: { message: `unexpected request: ${format ?? 'no response format'}` } } };
+}
+
+/** How close a counter value is to the target, as the counting model judges it. */
+function valueOf(counter: number): number {
+  return counter > TARGET ? 0.05 : Math.round((1 - (TARGET - counter) / 10) * 100) / 100;
 }
