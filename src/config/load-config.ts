@@ -3,6 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ValidationIssue } from '../errors/index.js';
 import { arborConfigSchema, type ArborConfig } from './schema.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 /** File names looked for, in this order, in the working directory. */
 export const CONFIG_FILE_NAMES = ['arbor.config.ts', 'arbor.config.mts', 'arbor.config.js', 'arbor.config.mjs', 'arbor.config.json'] as const;
@@ -48,7 +49,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
 
 /** Validates a configuration value; `file` names it in errors. */
 export function parseConfig(value: unknown, file = 'arbor.config.json'): ArborConfig {
-  const result = arborConfigSchema.safeParse(value);
+  const result = safeParse(arborConfigSchema, value);
   if (result.success) return result.data;
   throw new ConfigError(file, flattenIssues(result.error.issues));
 }

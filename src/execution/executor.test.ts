@@ -36,6 +36,16 @@ describe('Executor', () => {
     expect(steps[0]?.input).toEqual({ sku: '', qty: -2 });
   });
 
+  it('rejects input that makes zod itself throw (a length that cannot be compared) as invalid input, never running the action', async () => {
+    const run = vi.fn(() => ({ ok: true }));
+    const executor = new Executor({ store, actions: new ActionSpace([defineAction({ name: 'reserve', description: 'r', input: quantity, effect: 'write', run })]) });
+    const r = await executor.startRun({ task: 't' });
+    const result = await r.execute('reserve', { sku: { length: Object.create(null) as object }, qty: 1 });
+    expect(run).not.toHaveBeenCalled();
+    expect(result).toMatchObject({ ok: false, status: 'failed' });
+    expect(result.error?.code).toBe('ARBOR_INVALID_INPUT');
+  });
+
   it('catches output that does not match the output schema and keeps the raw output', async () => {
     const action = defineAction({ name: 'count', description: 'c', input: z.object({}), output: z.object({ n: z.number() }), effect: 'read', run: () => ({ n: 'three' }) as unknown as { n: number } });
     const executor = new Executor({ store, actions: new ActionSpace([action]) });

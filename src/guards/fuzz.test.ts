@@ -13,6 +13,7 @@ import { createTempStore } from '../internal/temp-store.js';
 import { hashJson, type RunRecord, type StepWrite } from '../provenance/index.js';
 import type { SqliteStore } from '../provenance/sqlite/sqlite-store.js';
 import { commandGrammar, createGuards, defineStages, definePolicy, guardsConfigSchema, guardsFromConfig, oneOf, parseCommandTemplates, pathUnder } from './index.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 /*
  * Fuzzed bad input: fast-check generates malformed values for every entry point that takes input from
@@ -150,7 +151,7 @@ describe('fuzz: validators and definitions', () => {
     );
     fc.assert(
       fc.property(mutated({ stages, masks, policy }), (config) => {
-        const parsed = guardsConfigSchema.safeParse(config);
+        const parsed = safeParse(guardsConfigSchema, config);
         if (parsed.success) expectTypedOrValue(() => guardsFromConfig(parsed.data));
       }),
       runs(800),

@@ -5,6 +5,7 @@ import { policyConfigSchema, type ArgumentMatcher, type PolicyDecisionKind, type
 import { parseArgumentPath, valuesAtPath, type ArgumentPathSegment } from './masks.js';
 import { isLiteral, matchesPattern, patternMatcher } from './patterns.js';
 import { zodIssues } from './zod-issues.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 /*
  * Policy rules decide calls by what they are: the action's name, its effect class, where it came from and
@@ -72,7 +73,7 @@ export class PolicyRules {
   readonly #compiled: CompiledRule[];
 
   constructor(definition: PolicyDefinition) {
-    const parsed = policyConfigSchema.safeParse(definition);
+    const parsed = safeParse(policyConfigSchema, definition);
     if (!parsed.success) {
       const issues: ValidationIssue[] = zodIssues(parsed.error);
       throw new InvalidDefinitionError(`Invalid policy: ${issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`, {

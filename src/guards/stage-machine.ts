@@ -4,6 +4,7 @@ import { InvalidDefinitionError } from '../errors/index.js';
 import type { JsonValue } from '../internal/json.js';
 import { matchesPattern, type NamePattern } from './patterns.js';
 import { zodIssues } from './zod-issues.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 const functionSchema = z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', { message: 'must be a function' });
 const namesSchema = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -90,7 +91,7 @@ export class StageMachine {
   readonly stageOf: ((state: unknown) => string) | undefined;
 
   constructor(input: StageMachineDefinition) {
-    const parsed = definitionSchema.safeParse(input);
+    const parsed = safeParse(definitionSchema, input);
     if (!parsed.success) {
       const issues = zodIssues(parsed.error);
       throw new InvalidDefinitionError(`Invalid stage machine: ${issues.slice(0, 3).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`, {

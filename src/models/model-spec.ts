@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidModelSpecError } from '../errors/index.js';
 import { openAICompatibleModel } from './openai-compatible/openai-compatible-model.js';
 import type { ModelV1 } from './v1/index.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const OLLAMA_BASE_URL = 'http://127.0.0.1:11434/v1';
@@ -140,7 +141,7 @@ export function describeModelSettings(settings: ModelSettings): string {
 }
 
 function validated(settings: ModelSettings): ModelSettings {
-  const parsed = modelSettingsSchema.safeParse(settings);
+  const parsed = safeParse(modelSettingsSchema, settings);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidModelSpecError(JSON.stringify(settings), `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidPairsError, StoreCorruptError } from '../errors/index.js';
 import { runSteps, type Store } from '../provenance/index.js';
 import { ExperienceMemory, type ExperienceOptions } from './experience.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 /** The store cache namespace holding experience memories, one per name (default `default`). */
 export const EXPERIENCE_CACHE_NAMESPACE = 'arbor.retrieval.experience';
@@ -42,7 +43,7 @@ export function parsePairs(text: string, source: string): LabelledPair[] {
     } catch {
       throw new InvalidPairsError(source, index + 1, 'not valid JSON');
     }
-    const parsed = pairLine.safeParse(value);
+    const parsed = safeParse(pairLine, value);
     if (!parsed.success) throw new InvalidPairsError(source, index + 1, 'expected {"query": string, "actions": [string, …]} or {"query": string, "action": string}');
     pairs.push({ query: parsed.data.query, actions: 'actions' in parsed.data ? parsed.data.actions : [parsed.data.action] });
   });

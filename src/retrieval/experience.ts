@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvertedIndex } from './inverted-index.js';
 import { SetClassifier, type SetClassifierOptions, type TermWeight } from './set-classifier.js';
 import { splitWords, stem } from './text.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 /*
  * Case memory at the level of tool choice: the tasks in which actions were used successfully, kept per
@@ -326,7 +327,7 @@ export class ExperienceMemory {
 
   /** Rebuilds a memory from its JSON form (throws a ZodError-backed RangeError on malformed input). */
   static fromJSON(value: unknown, options: ExperienceOptions = {}): ExperienceMemory {
-    const parsed = serializedSchema.safeParse(value);
+    const parsed = safeParse(serializedSchema, value);
     if (!parsed.success) throw new RangeError(`Malformed experience memory: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     const memory = new ExperienceMemory({ capPerAction: parsed.data.capPerAction, ...options });
     for (const entry of parsed.data.entries) {

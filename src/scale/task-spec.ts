@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { BatchFileError, UsageError, type ValidationIssue } from '../errors/index.js';
 import type { JsonObject } from '../internal/json.js';
+import { safeParse } from '../internal/safe-parse.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -77,7 +78,7 @@ export function parseTasks(text: string, source = 'tasks', defaults: TaskDefault
       ...value,
       ...(defaults.budget !== undefined || 'budget' in value ? { budget: { ...defaults.budget, ...((value as { budget?: object }).budget ?? {}) } } : {}),
     };
-    const parsed = TaskSpecSchema.safeParse(merged);
+    const parsed = safeParse(TaskSpecSchema, merged);
     if (!parsed.success) {
       const issues: ValidationIssue[] = parsed.error.issues.map((issue) => ({ path: issue.path.map((part) => (typeof part === 'symbol' ? String(part) : part)), message: issue.message, code: issue.code }));
       throw new BatchFileError(source, lineNumber, 'invalid task', issues);

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isNode, type Node as YamlNode } from 'yaml'
 import { EnvironmentFileError } from '../../errors/index.js';
 import { domainSchema } from './definition.js';
 import { DefinitionProblem, FsmModel, type DefinitionPath } from './model.js';
+import { safeParse } from '../../internal/safe-parse.js';
 
 /**
  * Reads an FSM domain from JSON or YAML text (JSON is read by the YAML parser, so both report positions
@@ -36,7 +37,7 @@ export function parseFsmDomain(text: string, file = '<inline>'): FsmModel {
     // An alias to an anchor that is never set, say: the parser reports it only when converting.
     throw new EnvironmentFileError(position(0, ''), error instanceof Error ? error.message.split('\n')[0] ?? 'cannot be read' : String(error), 'Fix the YAML anchors and aliases.');
   }
-  const parsed = domainSchema.safeParse(value);
+  const parsed = safeParse(domainSchema, value);
   if (!parsed.success) {
     // A misspelt field also makes the real one look missing: report the misspelling, it is the cause.
     const issue = parsed.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? parsed.error.issues[0];

@@ -3,6 +3,7 @@ import type { Effect } from '../../actions/index.js';
 import type { JsonValue } from '../../internal/json.js';
 import type { ActionDefinitionFile, DomainDefinition, Scalar, TaskDefinition, ValueTypeDefinition, VariableDefinition } from './definition.js';
 import { compileExpression, compileTarget, ExpressionError, type Compiled, type Names, type Target } from './expressions.js';
+import { safeParse } from '../../internal/safe-parse.js';
 
 export type FsmState = Record<string, JsonValue>;
 export type DefinitionPath = (string | number)[];
@@ -196,7 +197,7 @@ export class FsmModel {
     let state = this.initialState(task);
     for (const [index, step] of task.solution.entries()) {
       const action = this.#byName.get(step.action) as GroundAction;
-      const parsed = action.input.safeParse(step.input);
+      const parsed = safeParse(action.input, step.input);
       if (!parsed.success) throw new DefinitionProblem([...task.path, 'solution', index], `Invalid arguments for ${step.action}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`).join('; ')}`);
       const outcome = this.apply(state, action, parsed.data);
       if (outcome.kind !== 'ok') throw new DefinitionProblem([...task.path, 'solution', index], `Step ${index + 1} (${step.action}) is ${outcome.kind}: ${outcome.kind === 'blocked' ? outcome.reason : outcome.message}`);

@@ -2,6 +2,7 @@ import TinyQueue from 'tinyqueue';
 import type { JsonValue } from '../../internal/json.js';
 import type { OracleView, TaskOracle } from '../environment.js';
 import type { FsmModel, FsmState, FsmTask, GroundAction, TypeSpec } from './model.js';
+import { safeParse } from '../../internal/safe-parse.js';
 
 /** Ground actions with at most this many argument combinations are enumerated by the oracle. */
 const ENUMERATE_UP_TO = 256;
@@ -139,7 +140,7 @@ export class FsmOracle implements TaskOracle {
   predict(view: OracleView, action: string, input: JsonValue): OracleView | undefined {
     const ground = this.#model.action(action);
     if (ground === undefined || !isState(view.observation)) return undefined;
-    const parsed = ground.input.safeParse(input);
+    const parsed = safeParse(ground.input, input);
     const outcome = parsed.success ? this.#model.apply(view.observation, ground, parsed.data) : undefined;
     const status = outcome === undefined ? 'failed' : outcome.kind === 'ok' ? 'ok' : outcome.kind;
     return {

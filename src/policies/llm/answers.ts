@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidModelJsonError, type ArborError } from '../../errors/index.js';
+import { safeParse } from '../../internal/safe-parse.js';
 
 /*
  * The shapes of the model's JSON answers. They are parsed leniently (an unknown action name or bad
@@ -128,7 +129,7 @@ export function readJsonAnswer<T>(text: string, shape: z.ZodType<T>, model: stri
   } catch (error) {
     return { ok: false, error: new InvalidModelJsonError(model, text, { parseError: error instanceof Error ? error.message : String(error) }) };
   }
-  const result = shape.safeParse(parsed);
+  const result = safeParse(shape, parsed);
   if (!result.success) {
     const issues = result.error.issues.map((issue) => ({
       path: issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)),

@@ -40,6 +40,7 @@ import {
 import { ArgumentChecker } from './argument-checker.js';
 import { loadPrompt, renderPrompt } from './prompts.js';
 import { DEFAULT_RENDER_LIMITS, showCandidates, showChildren, showObservation, showReflections, showTask, showTrajectory, type RenderLimits } from './render-state.js';
+import { safeParse } from '../../internal/safe-parse.js';
 
 export type LlmPolicyPurpose = 'propose' | 'proposeAndValue' | 'evaluate' | 'plan' | 'reflect';
 
@@ -306,7 +307,7 @@ export class LlmPolicy implements Policy {
           checker,
           k,
         );
-        const value = stateValue.safeParse(parsed.value.value);
+        const value = safeParse(stateValue, parsed.value.value);
         if (value.success) return { ...checked, value: value.data };
         const got = parsed.value.value === undefined ? 'it is missing' : `got ${JSON.stringify(parsed.value.value) ?? String(parsed.value.value)}`;
         return { ...checked, value: undefined, problems: [...checked.problems, shapeError(this.client.name, text, ['value'], `"value" (of the current state) must be a number from 0 to 1; ${got}`)] };
