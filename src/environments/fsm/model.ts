@@ -227,7 +227,8 @@ function compile(source: string, names: Names, path: DefinitionPath): Compiled {
 function resolveValues(values: Scalar[] | string | undefined, sets: Record<string, Scalar[]>, path: DefinitionPath): JsonValue[] | undefined {
   if (values === undefined) return undefined;
   if (typeof values !== 'string') return values;
-  const set = sets[values];
+  // Own sets only: a name such as "toString" must not reach Object.prototype.
+  const set = Object.hasOwn(sets, values) ? sets[values] : undefined;
   if (set === undefined) throw new DefinitionProblem(path, `No set named "${values}" (known: ${Object.keys(sets).join(', ') || 'none'})`);
   return set;
 }
@@ -249,7 +250,7 @@ function compileVariable(name: string, spec: VariableDefinition, sets: Record<st
     const value = compileType(spec.value, sets, [...path, 'value']);
     const initial: Record<string, JsonValue> = {};
     for (const key of keys.map(String)) {
-      const raw = spec.initial !== null && typeof spec.initial === 'object' ? (spec.initial[key] ?? defaultValue(value)) : spec.initial;
+      const raw = spec.initial !== null && typeof spec.initial === 'object' ? ((Object.hasOwn(spec.initial, key) ? spec.initial[key] : undefined) ?? defaultValue(value)) : spec.initial;
       const problem = checkValue(raw, value);
       if (problem !== undefined) throw new DefinitionProblem([...path, 'initial'], `entry "${key}": ${problem}`);
       initial[key] = raw;
@@ -365,7 +366,7 @@ function expandTemplate(
   }
   const whenList = template.when === undefined ? [] : Array.isArray(template.when) ? template.when : [template.when];
   return combos.map((constants) => {
-    const fill = (text: string): string => text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => (key in constants ? String(constants[key]) : whole));
+    const fill = (text: string): string => text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => (Object.hasOwn(constants, key) ? String(constants[key]) : whole));
     const names: Names = { variables: new Set(variables.keys()), args: new Set(args.map((arg) => arg.name)), constants: { ...globals, ...constants } };
     const when = whenList.map((condition, index) => {
       const entry = typeof condition === 'string' ? { check: condition } : condition;
