@@ -1,6 +1,6 @@
 import type { Effect } from '../actions/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
-import type { GeneratedActionRecord, RunRecord, RunStatus, StepRecord, StepStatus } from './store.js';
+import type { GeneratedActionRecord, RunRecord, RunStatus, SearchNodeRecord, StepRecord, StepStatus } from './store.js';
 
 /*
  * The rows both SQL stores read (the same column names in SQLite and PostgreSQL) and how they become records.
@@ -130,5 +130,23 @@ export function toStep(row: StepRow): StepRecord {
     attempt: row.attempt,
     nondeterminism: JSON.parse(row.nondeterminism) as StepRecord['nondeterminism'],
     metadata: JSON.parse(row.metadata) as JsonObject,
+  };
+}
+
+export function toSearchNode(row: SearchNodeRow): SearchNodeRecord {
+  return {
+    runId: row.run_id,
+    nodeId: row.node_id,
+    parentId: row.parent_id,
+    depth: row.depth,
+    action: row.action,
+    input: row.input === null ? null : (JSON.parse(row.input) as JsonValue),
+    status: row.status,
+    stepId: row.step_id,
+    g: row.g,
+    h: row.h,
+    value: row.value,
+    visits: row.visits,
+    data: JSON.parse(row.data) as JsonObject,
   };
 }

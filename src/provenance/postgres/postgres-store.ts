@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from '../../errors/index.js';
-import type { JsonObject, JsonValue } from '../../internal/json.js';
 import { sha256 } from '../content-hash.js';
-import { toGeneratedAction, toRun, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
+import { toGeneratedAction, toRun, toSearchNode, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
 import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
   GeneratedActionRecord,
@@ -290,21 +289,7 @@ export class PostgresStore implements Store {
     params.push(query.limit ?? null, query.offset ?? 0);
     const sql = `SELECT * FROM search_nodes WHERE run_id = $1 ${filter} ORDER BY node_id LIMIT $${params.length - 1} OFFSET $${params.length}`;
     const rows = (await this.#query<SearchNodeRow>(sql, params)).rows;
-    return rows.map((row) => ({
-      runId: row.run_id,
-      nodeId: row.node_id,
-      parentId: row.parent_id,
-      depth: row.depth,
-      action: row.action,
-      input: row.input === null ? null : (JSON.parse(row.input) as JsonValue),
-      status: row.status,
-      stepId: row.step_id,
-      g: row.g,
-      h: row.h,
-      value: row.value,
-      visits: row.visits,
-      data: JSON.parse(row.data) as JsonObject,
-    }));
+    return rows.map(toSearchNode);
   }
 
   async addGeneratedAction(action: Omit<GeneratedActionRecord, 'version'>): Promise<GeneratedActionRecord> {

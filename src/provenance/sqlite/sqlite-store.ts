@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
-import type { JsonObject, JsonValue } from '../../internal/json.js';
 import { sha256 } from '../content-hash.js';
-import { toGeneratedAction, toRun, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
+import { toGeneratedAction, toRun, toSearchNode, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
 import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
   GeneratedActionRecord,
@@ -323,21 +322,7 @@ export class SqliteStore implements Store {
     if (byParent && query.parentId !== null) params.push(query.parentId);
     params.push(query.limit ?? -1, query.offset ?? 0);
     const rows = this.#read(() => this.#db.prepare<unknown[], SearchNodeRow>(sql).all(...params));
-    return rows.map((row) => ({
-      runId: row.run_id,
-      nodeId: row.node_id,
-      parentId: row.parent_id,
-      depth: row.depth,
-      action: row.action,
-      input: row.input === null ? null : (JSON.parse(row.input) as JsonValue),
-      status: row.status,
-      stepId: row.step_id,
-      g: row.g,
-      h: row.h,
-      value: row.value,
-      visits: row.visits,
-      data: JSON.parse(row.data) as JsonObject,
-    }));
+    return rows.map(toSearchNode);
   }
 
   async addGeneratedAction(action: Omit<GeneratedActionRecord, 'version'>): Promise<GeneratedActionRecord> {
