@@ -7,6 +7,15 @@ import type { GeneratedActionRecord, RunRecord, RunStatus, SearchNodeRecord, Ste
  * Payload columns hold JSON text; a store has already resolved inputs and outputs kept in `blobs`.
  */
 
+/** Payloads up to this many bytes are stored in the step row; larger ones once in `blobs`, by hash. */
+export const INLINE_LIMIT = 4096;
+
+/** The JSON text to keep in the step row, or null when it goes to `blobs` (measured in bytes, UTF-8). */
+export function inline(json: string | null): string | null {
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so a text of at most INLINE_LIMIT / 4 units fits without counting.
+  return json !== null && (json.length <= INLINE_LIMIT / 4 || Buffer.byteLength(json) <= INLINE_LIMIT) ? json : null;
+}
+
 export interface RunRow {
   id: string;
   status: string;

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError, StoreVersionError } from '../../errors/index.js';
 import { sha256 } from '../content-hash.js';
-import { toGeneratedAction, toRun, toSearchNode, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
+import { inline, toGeneratedAction, toRun, toSearchNode, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
 import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
   GeneratedActionRecord,
@@ -22,8 +22,6 @@ export interface PostgresStoreOptions {
   poolSize?: number;
 }
 
-/** Payloads up to this many bytes are stored in the step row; larger ones once in `blobs`, by hash (as in SQLite). */
-const INLINE_LIMIT = 4096;
 const DEFAULT_SCHEMA = 'arbor';
 const INT8_OID = 20;
 
@@ -476,10 +474,6 @@ function toStoreError(location: string, error: unknown): Error {
     return new StoreError(`Cannot reach the PostgreSQL provenance store at ${location}: ${message}`, { hint: 'Check that the server is running and accepts connections.', cause: error });
   }
   return new StoreError(`The provenance store at ${location} failed: ${message}`, { cause: error, ...(code === undefined ? {} : { data: { code } }) });
-}
-
-function inline(json: string | null): string | null {
-  return json !== null && (json.length <= INLINE_LIMIT / 4 || Buffer.byteLength(json) <= INLINE_LIMIT) ? json : null;
 }
 
 /** Positional parameters $1..$20 of a step row (with the parts the record checks serialized). */

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ArborError, InvalidRecordError, StepConflictError, StoreCorruptError, StoreError } from '../../errors/index.js';
 import { sha256 } from '../content-hash.js';
-import { toGeneratedAction, toRun, toSearchNode, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
+import { inline, toGeneratedAction, toRun, toSearchNode, toStep, type GeneratedActionRow, type RunRow, type SearchNodeRow, type StepRow } from '../rows.js';
 import { checkRunPatch, checkRunRecord, checkSearchNodes, checkStepWrite, type SerializedStep } from '../record-checks.js';
 import type {
   GeneratedActionRecord,
@@ -26,9 +26,6 @@ export interface SqliteStoreOptions {
   /** Milliseconds to wait for another process's write lock. Default 5000. */
   busyTimeoutMs?: number;
 }
-
-/** Payloads up to this many bytes are stored in the step row; larger ones once in `blobs`, by hash. */
-const INLINE_LIMIT = 4096;
 
 const STEP_COLUMNS = `s.run_id, s.seq, s.parent_step_id, s.depth, s.kind, s.action, s.effect, s.input_hash, s.output_hash,
   s.status, s.error, s.started_at, s.ended_at, s.duration_us, s.attempt, s.nondeterminism, s.metadata,
@@ -432,10 +429,6 @@ function toStoreError(location: string, error: unknown): Error {
     }
   }
   return error instanceof Error ? error : new StoreError(String(error));
-}
-
-function inline(json: string | null): string | null {
-  return json !== null && json.length <= INLINE_LIMIT / 4 ? json : json !== null && Buffer.byteLength(json) <= INLINE_LIMIT ? json : null;
 }
 
 function stepParams(step: StepWrite, serialized: SerializedStep) {
