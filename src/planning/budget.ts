@@ -27,7 +27,10 @@ export interface Spent {
   wallTimeMs: number;
   /** Time spent waiting for the policy (model time). */
   policyTimeMs: number;
-  /** Time spent in the executor: running actions and recording their steps (and re-running them to rebuild states). */
+  /**
+   * Time spent in the executor and the environment: running actions and recording their steps (and
+   * re-running them to rebuild states), starting the task, observing each new state and testing the goal.
+   */
   executeTimeMs: number;
   /** Time spent recording the search itself: creating its run, writing the tree, the policy log and the outcome. */
   recordTimeMs: number;

@@ -415,9 +415,13 @@ export class SearchContext {
     child.steps = executed.steps;
     if (result.ok && result.output !== undefined) child.output = result.output as JsonValue;
     if (result.error !== null) child.error = result.error.toJSON();
+    // Observing the new state and the task's goal test are the environment's work (its state, its task's
+    // predicate), timed with the executor's, not as planner overhead.
+    const observedAt = mark();
     child.observation = this.#options.keeper.observe();
     child.snapshot = this.#options.keeper.snapshot();
     child.goal = result.ok && this.task.isDone(child.observation);
+    this.budget.chargeExecution(lap(observedAt));
     child.status = result.ok ? (child.goal ? 'terminal' : 'open') : result.status === 'blocked' ? 'blocked' : 'failed';
     if (result.status === 'cancelled') this.#checkCancelled();
     return child;
