@@ -460,7 +460,9 @@ export class SearchContext {
     }
     this.budget.chargeCall(result.usage, lap(started));
     const calls = result.calls === undefined || result.calls.length === 0 ? undefined : result.calls;
-    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage }, ...(calls === undefined ? {} : { calls: calls.map((entry) => ({ ...entry })) }) });
+    const record: PolicyCallRecord = { method, request, response: result.value as JsonValue, usage: { ...result.usage } };
+    if (calls !== undefined) record.calls = calls.map((entry) => ({ ...entry }));
+    this.policyLog.push(record);
     if (calls !== undefined) noteCalls(node, method, calls, false);
     if (this.#options.onEvent !== undefined) {
       const spent = this.budget.spentCalls();
@@ -476,15 +478,14 @@ export class SearchContext {
 }
 
 export function childView(child: SearchNode): ChildView {
-  return {
-    action: child.action ?? '',
-    input: child.input,
-    ...(child.effect === null ? {} : { effect: child.effect }),
-    ...(child.stepStatus === null ? {} : { status: child.stepStatus }),
-    ...(child.observation === undefined || child.stepStatus === null ? {} : { observation: child.observation }),
-    ...(child.output === undefined ? {} : { output: child.output }),
-    ...(child.error === undefined ? {} : { error: child.error }),
-  };
+  // Assigned in this order, not spread: the same keys in the same order, without a temporary per field.
+  const view: ChildView = { action: child.action ?? '', input: child.input };
+  if (child.effect !== null) view.effect = child.effect;
+  if (child.stepStatus !== null) view.status = child.stepStatus;
+  if (child.observation !== undefined && child.stepStatus !== null) view.observation = child.observation;
+  if (child.output !== undefined) view.output = child.output;
+  if (child.error !== undefined) view.error = child.error;
+  return view;
 }
 
 /**
