@@ -495,7 +495,7 @@ export function childView(child: SearchNode): ChildView {
  */
 const observationKeys = new WeakMap<object, string>();
 
-function observationKey(observation: JsonValue): string {
+export function observationKey(observation: JsonValue): string {
   if (observation === null || typeof observation !== 'object' || !Object.isFrozen(observation)) return JSON.stringify(observation);
   let key = observationKeys.get(observation);
   if (key === undefined) observationKeys.set(observation, (key = JSON.stringify(observation)));
