@@ -129,6 +129,10 @@ describe('a real domain and the simulated model policy', () => {
         shown.push([stages.stageAt({ observation: state.observation }), ...candidates.map((candidate) => candidate.name)]);
         return simulated.propose(state, candidates, k, options);
       },
+      proposeAndValue: (state, candidates, k, options) => {
+        shown.push([stages.stageAt({ observation: state.observation }), ...candidates.map((candidate) => candidate.name)]);
+        return simulated.proposeAndValue(state, candidates, k, options);
+      },
       evaluate: (state, children, options) => simulated.evaluate(state, children, options),
       ...(simulated.samplePlans === undefined
         ? {}

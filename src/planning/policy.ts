@@ -47,6 +47,13 @@ export interface Proposal {
   input: JsonValue;
   /** The policy's probability (or normalised preference) for this proposal, in [0, 1]. */
   probability: number;
+  /**
+   * The value of taking this action now (the chance of finishing the task if it is the next step), in
+   * [0, 1], judged in the same call that proposed it, before it is taken: an action value, as Q* scores
+   * every child of a node in one pass. Optional; `proposeAndValue` answers may carry it (A* then orders
+   * and screens children by it, and takes an irreversible commit point without a separate `evaluate`).
+   */
+  value?: number;
   rationale?: string;
 }
 
@@ -132,7 +139,8 @@ export interface Policy {
   /**
    * Propose up to k actions for the state and value the state itself, in one call: what a model answers
    * when asked "how close is this to done, and what next?". A* uses it for deferred evaluation (a node is
-   * valued when it is about to be expanded, not when it is generated), one call per expansion. Optional:
+   * valued when it is about to be expanded, not when it is generated), one call per expansion. Each
+   * proposal may carry its own `value` (the action's value, judged in the same answer). Optional:
    * without it A* proposes and then scores the children (two calls per expansion).
    */
   proposeAndValue?(state: PolicyState, candidates: readonly CandidateAction[], k: number, options?: PolicyCallOptions): Promise<PolicyResult<ValuedProposals>>;

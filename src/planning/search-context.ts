@@ -235,9 +235,10 @@ export class SearchContext {
 
   /**
    * Asks the policy for up to k actions at a node and the node's own value, in one model call; sets the
-   * node's `value`. Only for policies that can (see `valuesWhileProposing`).
+   * node's `value` (with `keepValue`, only when it has none yet). Proposals may carry their action's value,
+   * which `expand` gives the children it creates. Only for policies that can (see `valuesWhileProposing`).
    */
-  async proposeAndValue(node: SearchNode, k: number): Promise<Proposal[]> {
+  async proposeAndValue(node: SearchNode, k: number, options: { keepValue?: boolean } = {}): Promise<Proposal[]> {
     const policy = this.#options.policy;
     if (policy.proposeAndValue === undefined) {
       throw new ArborError('ARBOR_POLICY_UNSUPPORTED', `Policy "${policy.name}" cannot value a state while proposing`, {
@@ -249,9 +250,11 @@ export class SearchContext {
     const candidates = await this.candidates(node);
     const call = policy.proposeAndValue.bind(policy);
     const { value, calls } = await this.#call('proposeAndValue', node, `${node.id}:${candidateKey(candidates)}:${k}`, (options) => call(state, candidates, k, options));
-    node.value = clamp01(value.value);
-    node.data.score = node.value;
-    if (calls !== undefined) node.data.scoredBy = toRefs(calls);
+    if (options.keepValue !== true || node.value === null) {
+      node.value = clamp01(value.value);
+      node.data.score = node.value;
+      if (calls !== undefined) node.data.scoredBy = toRefs(calls);
+    }
     const proposals = value.proposals.slice(0, k);
     if (calls !== undefined) for (const proposal of proposals) this.#proposedBy.set(proposal, calls);
     return proposals;
@@ -305,7 +308,7 @@ export class SearchContext {
    * recorded step), irreversible ones become commit points (not executed), proposals that are not among
    * the node's candidates are pruned unexecuted. Counts one expansion; returns the new children.
    */
-  async expand(node: SearchNode, proposals: readonly Pick<Proposal, 'action' | 'input' | 'probability'>[]): Promise<SearchNode[]> {
+  async expand(node: SearchNode, proposals: readonly Pick<Proposal, 'action' | 'input' | 'probability' | 'value'>[]): Promise<SearchNode[]> {
     const blocked = this.budget.blockedExpansion();
     if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
     this.#checkCancelled();
@@ -334,6 +337,12 @@ export class SearchContext {
       });
       this.#actionKeys.set(child, key);
       child.data.rank = rank;
+      if (proposal.value !== undefined && Number.isFinite(proposal.value)) {
+        // The action's value from the call that proposed it (before it was taken): the child's first estimate.
+        child.value = clamp01(proposal.value);
+        child.data.actionValue = child.value;
+        child.data.score = child.value;
+      }
       const proposedBy = this.#proposedBy.get(proposal);
       if (proposedBy !== undefined) child.data.proposedBy = toRefs(proposedBy);
       child.stepCost = action?.cost ?? 1;

@@ -86,12 +86,17 @@ function groundings(candidate: CandidateAction): JsonValue[] {
 }
 
 export interface ScriptedPolicyOptions {
-  /** Value given to a child, by its action and input (default 0.5). */
-  value?: (action: string, input: JsonValue, observation: JsonValue | undefined) => number;
+  /**
+   * Value given to a child, by its action and input (default 0.5); `observation` is the child's (undefined when
+   * it was not executed), `from` the state it is judged from when it is an action value (valuesActions).
+   */
+  value?: (action: string, input: JsonValue, observation: JsonValue | undefined, from?: JsonValue) => number;
   /** Proposal order: lower first (default: candidate order). */
   rank?: (action: string, input: JsonValue) => number;
   /** Implement `proposeAndValue` too (the state's value is `value` of the step that led to it). */
   valuesWhileProposing?: boolean;
+  /** With `valuesWhileProposing`: each proposal also carries its action's value (`value` with no observation). */
+  valuesActions?: boolean;
 }
 
 /**
@@ -111,7 +116,9 @@ export function scriptedPolicy(options: ScriptedPolicyOptions = {}): Policy & { 
       calls.proposeAndValue = (calls.proposeAndValue ?? 0) + 1;
       const last = state.trajectory[state.trajectory.length - 1];
       const value = last === undefined ? 0.5 : (options.value?.(last.action, last.input, state.observation) ?? 0.5);
-      return { value: { proposals: all(candidates).slice(0, k), value }, usage };
+      const proposals = all(candidates).slice(0, k);
+      const valued = options.valuesActions === true ? proposals.map((proposal) => ({ ...proposal, value: options.value?.(proposal.action, proposal.input, undefined, state.observation) ?? 0.5 })) : proposals;
+      return { value: { proposals: valued, value }, usage };
     },
   } : {};
   return {

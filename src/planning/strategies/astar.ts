@@ -25,7 +25,10 @@ export interface AStarOptions {
    * queued with its parent's estimate less its step cost (optimistic), and valued when it is popped, in the
    * call that proposes its actions; if its f then exceeds the queue's best, it goes back in the queue with
    * its proposals kept. One model call per expansion instead of two, and nodes never popped are never
-   * valued. Irreversible commit points are still valued (by `evaluate`) before they are taken. Default true.
+   * valued. When the policy also values each proposal in that call (`Proposal.value`, the Q* idea), a
+   * child is queued by its action's value instead of the optimistic estimate, and when it is popped its
+   * own value is averaged with it (two noisy readings of one state). Irreversible commit points are
+   * always valued before they are taken: by their action's value, or else by an `evaluate` call. Default true.
    */
   deferEvaluation?: boolean;
 }
@@ -71,8 +74,14 @@ export function astar(options: AStarOptions = {}): Planner {
       const valued = new Set<SearchNode>();
       /** Values a node popped unvalued; false when it was pruned or went back in the queue. */
       const valueOnPop = async (node: SearchNode, value: () => Promise<void>): Promise<boolean> => {
+        const actionValue = node.value;
         await value();
         valued.add(node);
+        // Valued twice, before its step (its action's value) and at its state (its own call): average the two.
+        if (actionValue !== null && node.value !== null) {
+          node.value = (actionValue + node.value) / 2;
+          node.data.score = node.value;
+        }
         node.h = h(node);
         const f = node.g + node.h;
         node.data.f = f;
@@ -118,7 +127,9 @@ export function astar(options: AStarOptions = {}): Planner {
             if (!ready) continue;
           }
           node.data.order = order++;
-          const proposals = proposalsOf.get(node) ?? (await context.propose(node, branching));
+          // Expanded again (its first proposals led nowhere new): ask afresh in the same form, so the new
+          // proposals carry action values too; the node keeps the value it was ordered by.
+          const proposals = proposalsOf.get(node) ?? (await context.proposeAndValue(node, branching, { keepValue: true }));
           proposalsOf.delete(node);
           children = (await context.expand(node, proposals)).filter((child) => child.status !== 'pruned');
         } else {

@@ -81,6 +81,46 @@ describe('A* with deferred evaluation (a policy that values a state while propos
   });
 });
 
+describe('A* with action values from the proposing call (the Q* idea)', () => {
+  it('takes a commit point its proposing call valued, with no evaluate call: one model call per expansion', async () => {
+    const at = (state: JsonValue | undefined): unknown => (state !== null && typeof state === 'object' && !Array.isArray(state) ? state.at : undefined);
+    const policy = scriptedPolicy({ value: (action, _input, _observation, from) => (action === 'pay' ? (at(from) === 'gate' ? 0.95 : 0.05) : 0.6), valuesWhileProposing: true, valuesActions: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'pay-at-gate', planner: astar({ branching: 20 }), policy, store, approval: approveAll, maxDepth: 4 });
+    expect(result.status).toBe('succeeded');
+    expect(policy.calls.evaluate).toBe(0);
+    expect(result.spent.modelCalls).toBe(result.spent.expansions);
+    const steps = await runSteps(store, result.runId);
+    expect(steps.filter((step) => step.effect === 'irreversible').map((step) => step.status)).toEqual(['ok']);
+  });
+
+  it('prunes a trap its proposing call values as a dead end: never taken, never evaluated', async () => {
+    const policy = scriptedPolicy({ value: (action) => (action === 'pay' ? 0 : 0.6), valuesWhileProposing: true, valuesActions: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'pay-at-gate', planner: astar({ branching: 20 }), policy, store, approval: approveAll, maxDepth: 4 });
+    const steps = await runSteps(store, result.runId);
+    expect(steps.filter((step) => step.effect === 'irreversible')).toEqual([]);
+    expect(policy.calls.evaluate).toBe(0);
+    const payments = (await store.listSearchNodes(result.runId)).filter((node) => node.action === 'pay');
+    expect(payments.length).toBeGreaterThan(0);
+    expect(payments.every((node) => node.status === 'pruned' && node.data.reason === 'low-value' && node.data.actionValue === 0)).toBe(true);
+  });
+
+  it("averages a node's action value with its own value when it is popped, and orders the queue by action values", async () => {
+    // Judged before the step (no observation yet): 0.8; judged at the state after it: 0.4 (paying: a dead end).
+    const policy = scriptedPolicy({ value: (action, _input, observation) => (action === 'pay' ? 0 : observation === undefined ? 0.8 : 0.4), valuesWhileProposing: true, valuesActions: true });
+    // stepSuccess 0.5 keeps h small next to the flight's cost, so walks are popped before the flight's goal.
+    const result = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: astar({ branching: 20, stepSuccess: 0.5 }), policy, store });
+    expect(result.status).toBe('succeeded');
+    const nodes = await store.listSearchNodes(result.runId);
+    const popped = nodes.filter((node) => node.nodeId !== 0 && typeof node.data.order === 'number' && !node.data.goal);
+    expect(popped.length).toBeGreaterThan(0);
+    for (const node of popped) expect(node.value).toBeCloseTo(0.6, 10);
+    // Children never popped keep the value their parent's call gave them.
+    const waiting = nodes.filter((node) => node.nodeId !== 0 && node.data.order === undefined && node.data.actionValue !== undefined && node.data.stepStatus === 'ok');
+    expect(waiting.length).toBeGreaterThan(0);
+    for (const node of waiting) expect(node.value).toBe(0.8);
+  });
+});
+
 describe('best-first with safety', () => {
   it('never executes an irreversible action speculatively: it scores commit points, explores safer nodes first, and commits last', async () => {
     // Paying is scored just under the commit threshold everywhere: every payment is a commit point set aside

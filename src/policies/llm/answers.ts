@@ -10,22 +10,24 @@ import { safeParse } from '../../internal/safe-parse.js';
 
 const inputShape = z.unknown().optional();
 
-export const proposalsAnswer = z.object({
-  proposals: z.array(
-    z.object({
-      action: z.string(),
-      input: inputShape,
-      probability: z.number().min(0).max(1).optional(),
-      rationale: z.string().optional(),
-    }),
-  ),
+const proposalItem = z.object({
+  action: z.string(),
+  input: inputShape,
+  probability: z.number().min(0).max(1).optional(),
+  rationale: z.string().optional(),
 });
 
+export const proposalsAnswer = z.object({ proposals: z.array(proposalItem) });
+
 /**
- * Proposals and the current state's value in one answer. The value is read as unknown and checked apart
- * from the proposals, so a bad value is repaired without losing valid proposals (and the reverse).
+ * Proposals and the current state's value in one answer, each proposal with its own value (the action's
+ * value). The values are read as unknown and checked apart from the proposals, so a bad state value is
+ * repaired without losing valid proposals (and the reverse), and a bad action value only drops that value.
  */
-export const valuedProposalsAnswer = proposalsAnswer.extend({ value: z.unknown().optional() });
+export const valuedProposalsAnswer = z.object({
+  value: z.unknown().optional(),
+  proposals: z.array(proposalItem.extend({ value: z.unknown().optional() })),
+});
 
 /** The current state's value, as `valuedProposalsAnswer` checks it. */
 export const stateValue = z.number().min(0).max(1);
@@ -67,12 +69,23 @@ export function proposalsJsonSchema(names: string[], k: number): Record<string, 
   };
 }
 
-/** The JSON Schema sent for proposals with the current state's value. */
+/** The JSON Schema sent for proposals with the current state's value and each proposal's value. */
 export function valuedProposalsJsonSchema(names: string[], k: number): Record<string, unknown> {
-  const proposals = proposalsJsonSchema(names, k);
+  const value = { type: 'number', minimum: 0, maximum: 1 };
   return {
     type: 'object',
-    properties: { value: { type: 'number', minimum: 0, maximum: 1 }, ...(proposals.properties as Record<string, unknown>) },
+    properties: {
+      value,
+      proposals: {
+        type: 'array',
+        maxItems: k,
+        items: {
+          type: 'object',
+          properties: { action: { type: 'string', enum: names }, input: { type: 'object' }, probability: value, value, rationale: { type: 'string' } },
+          required: ['action', 'input', 'probability', 'value'],
+        },
+      },
+    },
     required: ['value', 'proposals'],
   };
 }

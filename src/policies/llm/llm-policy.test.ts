@@ -255,6 +255,29 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
     expect(server.requestsTo('chat.completions')).toHaveLength(1);
   });
 
+  it("reads each proposal's own value (the action's value) from the same answer, and drops one that is out of range", async () => {
+    server.enqueue({
+      json: {
+        value: 0.5,
+        proposals: [
+          { action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.6, value: 0.7 },
+          { action: 'ship_order', input: { orderId: 'ord-1001', carrier: 'parcelpost' }, probability: 0.3, value: 1.4 },
+        ],
+      },
+    });
+    const result = await policy().proposeAndValue?.(stateOf(environment), candidates, 2);
+    expect(result?.value.proposals).toEqual([
+      { action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.6, value: 0.7 },
+      { action: 'ship_order', input: { carrier: 'parcelpost', orderId: 'ord-1001' }, probability: 0.3 },
+    ]);
+    // No repair for an action value: the planner values that child another way.
+    expect(result?.repairs).toBeUndefined();
+    expect(server.requestsTo('chat.completions')).toHaveLength(1);
+    const request = server.requestsTo('chat.completions')[0]?.body as { response_format: { json_schema: { schema: { properties: { proposals: { items: { required: string[] } } } } } } };
+    expect(request.response_format.json_schema.schema.properties.proposals.items.required).toContain('value');
+    expect(messagesOf(0)[1]?.content).toContain('how likely the task is to be completed well if this action is taken next');
+  });
+
   it('repairs a malformed state value once, keeping the valid proposals', async () => {
     server.enqueue(
       { json: { value: 1.7, proposals: [{ action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.6 }] } },

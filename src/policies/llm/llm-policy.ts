@@ -303,7 +303,7 @@ export class LlmPolicy implements Policy {
         const parsed = readJsonAnswer(text, valuedProposalsAnswer, this.client.name);
         if (!parsed.ok) return { proposals: [], value: undefined, problems: [parsed.error] };
         const checked = this.#checkProposals(
-          parsed.value.proposals.map((item) => ({ action: item.action, input: item.input, probability: item.probability, rationale: item.rationale })),
+          parsed.value.proposals.map((item) => ({ action: item.action, input: item.input, probability: item.probability, rationale: item.rationale, value: item.value })),
           checker,
           k,
         );
@@ -395,6 +395,8 @@ export class LlmPolicy implements Policy {
         input: checked.input,
         // Tool calls carry no probability: the first call is taken as the most likely, as models order them.
         probability: item.probability ?? (byRank ? 1 / (index + 1) : 1 / Math.max(1, items.length)),
+        // An action value outside [0, 1] (or missing) is left out, not repaired: the planner values the child itself.
+        ...(typeof item.value === 'number' && item.value >= 0 && item.value <= 1 ? { value: item.value } : {}),
         ...(item.rationale === undefined ? {} : { rationale: item.rationale }),
       });
     });
@@ -479,6 +481,8 @@ interface RawProposal {
   input: unknown;
   probability: number | undefined;
   rationale: string | undefined;
+  /** The action's value, when the answer gave one (proposeAndValue). */
+  value?: unknown;
 }
 
 function proposalKey(proposal: { action: string; input: JsonValue }): string {

@@ -12,7 +12,7 @@ const PINNED: Record<string, string> = {
   'system.v1': '775e666d71ad1e1fc38fbb5485d46dad836a2c5e9095c2b52b57b737482311e3',
   'propose.v1': 'a1e194551fbe86f09780ea9a360fb36c28f37083cb6a309cab7de801eff99c86',
   'propose-tools.v1': 'ce1361c640757361a1324eb5267ac9c259872ce189855b6ca3654a49c2aef653',
-  'propose-value.v1': 'e8f9f27f42d3f8c1e465cf57bc3cfa0543a883815a3a29d32ed1bd7c7535307f',
+  'propose-value.v2': '42a6c0ef1b13098ce0fc5d41ddcca6eb79c6be1cc3bfd60a69edc58375ac6478',
   'evaluate.v1': 'dd5af9cff7675fa6c9e8e8afcc9a2eabb21542268a3415f2f4c19950f7bc4e38',
   'plan.v1': 'adf302d29703321191d366797ea1534d5776eba3964b6a4232a748a0d954e6d6',
   'reflect.v1': 'cb200233db99f119eb303b8f477c1fc99748f2595d70a657c8b90bf65b6c8f25',

@@ -9,7 +9,7 @@ export const PROMPT_FILES = {
   system: 'system.v1',
   propose: 'propose.v1',
   proposeTools: 'propose-tools.v1',
-  proposeAndValue: 'propose-value.v1',
+  proposeAndValue: 'propose-value.v2',
   evaluate: 'evaluate.v1',
   plan: 'plan.v1',
   reflect: 'reflect.v1',

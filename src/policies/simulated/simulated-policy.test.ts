@@ -80,6 +80,24 @@ describe('the simulated policy', () => {
     expect(sd).toBeLessThan(0.22);
   });
 
+  it('values the state and each proposal in one proposeAndValue call, judging a proposal by its predicted outcome', async () => {
+    const exact = createSimulatedPolicy({ tasks: environment.tasks, accuracy: 0.5, valueNoise: 0, seed: 2 });
+    const { value, usage } = await exact.proposeAndValue(state, candidates, 3);
+    expect(usage.modelCalls).toBe(1);
+    expect(value.value).toBeCloseTo(0.95 ** task.oracle.optimalCost);
+    expect(value.proposals.length).toBeGreaterThan(0);
+    for (const proposal of value.proposals) {
+      const predicted = task.oracle.predict({ observation: state.observation, trajectory: [] }, proposal.action, proposal.input);
+      const costToGo = predicted === undefined ? Number.POSITIVE_INFINITY : task.oracle.costToGo(predicted);
+      expect(proposal.value).toBeCloseTo(Number.isFinite(costToGo) ? 0.95 ** costToGo : 0);
+    }
+    // A right proposal is one step closer to done: valued above the state itself (no noise here).
+    for (const proposal of value.proposals.filter(isRight)) expect(proposal.value).toBeGreaterThan(value.value);
+    // Each value is billed as output, like evaluate's.
+    const plain = await createSimulatedPolicy({ tasks: environment.tasks, accuracy: 0.5, valueNoise: 0, seed: 2 }).propose(state, candidates, 3);
+    expect(usage.outputTokens).toBe(plain.usage.outputTokens + 6 * (1 + value.proposals.length));
+  });
+
   it('gives the same answers for the same seed', async () => {
     const answers = async (seed: number) => {
       const policy = createSimulatedPolicy({ tasks: environment.tasks, seed });

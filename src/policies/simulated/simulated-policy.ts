@@ -48,6 +48,7 @@ export interface SimulatedPolicyOptions {
 /** A simulated policy: what it is, said wherever its results appear. */
 export interface SimulatedPolicy extends Policy {
   readonly simulated: true;
+  proposeAndValue: NonNullable<Policy['proposeAndValue']>;
   samplePlans: NonNullable<Policy['samplePlans']>;
   reflect: NonNullable<Policy['reflect']>;
   readonly settings: Readonly<{ seed: number; accuracy: number; valueNoise: number; perDoubling: number; threshold: number; valueDiscount: number }>;
@@ -55,8 +56,9 @@ export interface SimulatedPolicy extends Policy {
   effectiveAccuracy(candidates: number): number;
 }
 
-// Fixed parts of each prompt (instructions, output format), in tokens.
-const PROMPT_TOKENS = { propose: 180, evaluate: 120, samplePlans: 220, reflect: 150, value: 40 } as const;
+// Fixed parts of each prompt (instructions, output format), in tokens; `value` is what proposeAndValue adds
+// to propose (asking for the state's value and each proposal's, as propose-value.v2.md does).
+const PROMPT_TOKENS = { propose: 180, evaluate: 120, samplePlans: 220, reflect: 150, value: 80 } as const;
 
 /**
  * A SIMULATION of a model, for benchmarks and tests: it knows each task's optimal next actions (from the
@@ -221,9 +223,16 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
 
     async proposeAndValue(state, candidates, k, call) {
       const { proposals, input, output } = proposeAt(state, candidates, k);
-      // The state's value is one more number in the same answer (same noise as evaluate's).
-      const value = noisy(valueOf(oracleFor(state).costToGo(viewOf(state))));
-      return settle({ proposals, value }, input + PROMPT_TOKENS.value, output + 6, call);
+      // The state's value and each proposal's value are more numbers in the same answer, with the same
+      // noise as evaluate's; a proposal is judged by its predicted outcome, as evaluate judges a child
+      // that was not executed.
+      const oracle = oracleFor(state);
+      const view = viewOf(state);
+      const here = oracle.costToGo(view);
+      const value = noisy(valueOf(here));
+      const rights = new Set(oracle.nextActions(view).map((right) => keyOf(right.action, right.input)));
+      const valued = proposals.map((proposal) => ({ ...proposal, value: noisy(trueValue(oracle, view, here, rights, { action: proposal.action, input: proposal.input })) }));
+      return settle({ proposals: valued, value }, input + PROMPT_TOKENS.value, output + 6 * (1 + valued.length), call);
     },
 
     async evaluate(state, children, call) {
