@@ -27,7 +27,10 @@ export interface Spent {
   wallTimeMs: number;
   /** Time spent waiting for the policy (model time). */
   policyTimeMs: number;
-  /** Time spent in the executor: running actions and recording their steps (and re-running them to rebuild states). */
+  /**
+   * Time spent in the executor and the environment: running actions and recording their steps (and
+   * re-running them to rebuild states), starting the task, observing each new state and testing the goal.
+   */
   executeTimeMs: number;
   /** Time spent recording the search itself: creating its run, writing the tree, the policy log and the outcome. */
   recordTimeMs: number;
@@ -81,6 +84,8 @@ export class BudgetMeter {
     recordTimeMs: 0,
   };
   #endedAt: number | undefined;
+  /** The deadline passed (what `signal.aborted` says, without AbortSignal's getters on every check). */
+  #expired = false;
 
   constructor(budget: Budget = {}) {
     for (const [key, value] of Object.entries(budget)) {
@@ -91,7 +96,10 @@ export class BudgetMeter {
     this.budget = { ...budget };
     this.#startedAt = performance.now();
     if (budget.wallTimeMs !== undefined && Number.isFinite(budget.wallTimeMs)) {
-      this.#timer = setTimeout(() => this.#deadline.abort(new Error('wall-time budget reached')), budget.wallTimeMs);
+      this.#timer = setTimeout(() => {
+        this.#expired = true;
+        this.#deadline.abort(new Error('wall-time budget reached'));
+      }, budget.wallTimeMs);
       this.#timer.unref();
     }
   }
@@ -99,6 +107,11 @@ export class BudgetMeter {
   /** Aborted when the wall-time budget runs out: handed to policy calls and steps so they stop in time. */
   get signal(): AbortSignal {
     return this.#deadline.signal;
+  }
+
+  /** Whether the wall-time deadline has passed: `signal.aborted`, cheap enough to ask before every call. */
+  get expired(): boolean {
+    return this.#expired;
   }
 
   elapsedMs(): number {
@@ -186,6 +199,6 @@ export class BudgetMeter {
   }
 
   #timeUp(): boolean {
-    return this.budget.wallTimeMs !== undefined && (this.#deadline.signal.aborted || this.elapsedMs() >= this.budget.wallTimeMs);
+    return this.budget.wallTimeMs !== undefined && (this.#expired || this.elapsedMs() >= this.budget.wallTimeMs);
   }
 }

@@ -100,7 +100,12 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const budget = new BudgetMeter(options.budget);
   // An environment's own task may start from its own initial state; a task made up by the caller acts on
   // the environment as it is.
-  if (environment.tasks?.some((candidate) => candidate.id === task.id) === true) await environment.startTask?.(task.id);
+  if (environment.tasks?.some((candidate) => candidate.id === task.id) === true) {
+    // Setting up the task's initial state is the environment's work, timed as executor time.
+    const startedAt = mark();
+    await environment.startTask?.(task.id);
+    budget.chargeExecution(lap(startedAt));
+  }
   const openedAt = mark();
   const keeper = await StateKeeper.open({
     store,

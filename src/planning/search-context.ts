@@ -4,7 +4,7 @@ import type { EnvironmentTask } from '../environments/index.js';
 import { ArborError, BudgetExceededError, CommitRefusedError, type BudgetResource, type CommitRefusal } from '../errors/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import { lap, mark, type BudgetMeter } from './budget.js';
-import { allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
+import { allActions, allCandidates, candidateNames, type CandidateProvider } from './candidates.js';
 import type { CandidateAction, ChildView, PlanSample, Policy, PolicyCallOptions, PolicyModelCall, PolicyResult, PolicyState, PolicyUsage, Proposal, TrajectoryStep } from './policy.js';
 import type { StateKeeper } from './state-keeper.js';
 import type { SearchNode, SearchTree } from './tree.js';
@@ -75,13 +75,17 @@ export class SearchContext {
   /** Handed to policy calls and steps only when something can abort them (a wall-time budget, the caller). */
   readonly #signal: AbortSignal | undefined;
   #root: SearchNode;
-  readonly #candidatesByNode = new WeakMap<SearchNode, readonly CandidateAction[]>();
-  readonly #trajectories = new WeakMap<SearchNode, readonly TrajectoryStep[]>();
-  readonly #stateKeys = new WeakMap<SearchNode, string>();
+  // Per-node caches are Maps, not WeakMaps: they live exactly as long as the tree that holds the nodes,
+  // and Maps are cheaper to use and to collect (WeakMap entries are ephemerons every GC must trace).
+  readonly #candidatesByNode = new Map<SearchNode, readonly CandidateAction[]>();
+  readonly #trajectories = new Map<SearchNode, readonly TrajectoryStep[]>();
+  readonly #stateKeys = new Map<SearchNode, string>();
   /** The successful reads on the path to a node, sorted and joined: built from the parent's, once per node. */
-  readonly #readsOf = new WeakMap<SearchNode, string>();
+  readonly #readsOf = new Map<SearchNode, string>();
   /** The model calls behind each proposal `propose` returned, so the children they create can point to them. */
-  readonly #proposedBy = new WeakMap<object, readonly PolicyModelCall[]>();
+  readonly #proposedBy = new Map<object, readonly PolicyModelCall[]>();
+  /** Each child's actionKey, made when it is created (a node expanded again checks new proposals against them). */
+  readonly #actionKeys = new Map<SearchNode, string>();
 
   constructor(options: SearchContextOptions) {
     this.#options = options;
@@ -128,7 +132,7 @@ export class SearchContext {
     if (node.observation === undefined) return undefined;
     let key = this.#stateKeys.get(node);
     if (key === undefined) {
-      key = JSON.stringify(node.observation);
+      key = observationKey(node.observation);
       if (!this.#options.observationIsComplete) {
         // What the path has read is part of the state when the observation does not show everything.
         key += `\n${this.#reads(node)}`;
@@ -201,10 +205,17 @@ export class SearchContext {
     let candidates = this.#candidatesByNode.get(node);
     if (candidates === undefined) {
       const actions = this.#options.actions;
-      candidates = await this.#options.candidates({ state: this.policyState(node), depth: node.depth, actions, all: () => allCandidates(actions) });
+      const provider = this.#options.candidates;
+      // The default provider looks at nothing but the space: no state to build for it.
+      candidates = provider === allActions ? allCandidates(actions) : await provider({ state: this.policyState(node), depth: node.depth, actions, all: () => allCandidates(actions) });
       this.#candidatesByNode.set(node, candidates);
     }
     return candidates;
+  }
+
+  /** The node's candidates without an await when they are known already (every expansion asks twice). */
+  #candidatesOf(node: SearchNode): readonly CandidateAction[] | Promise<readonly CandidateAction[]> {
+    return this.#candidatesByNode.get(node) ?? this.candidates(node);
   }
 
   /** Asks the policy for up to k actions at a node (one model call). */
@@ -308,8 +319,9 @@ export class SearchContext {
     node.data.expansion ??= expansions;
     node.data.expansions = (typeof node.data.expansions === 'number' ? node.data.expansions : 0) + 1;
     this.#options.onEvent?.({ type: 'node-expand', node: node.id, depth: node.depth, expansions });
-    const names = candidateNames(await this.candidates(node));
-    const seen = new Set(node.children.map((child) => actionKey(child.action ?? '', child.input)));
+    const known = this.#candidatesOf(node);
+    const names = candidateNames(known instanceof Promise ? await known : known);
+    const seen = new Set(node.children.map((child) => this.#actionKeys.get(child) ?? actionKey(child.action ?? '', child.input)));
     const created: SearchNode[] = [];
     for (const [rank, proposal] of proposals.entries()) {
       const key = actionKey(proposal.action, proposal.input);
@@ -323,6 +335,7 @@ export class SearchContext {
         commit: action?.effect === 'irreversible',
         prior: clamp01(proposal.probability),
       });
+      this.#actionKeys.set(child, key);
       child.data.rank = rank;
       if (proposal.value !== undefined && Number.isFinite(proposal.value)) {
         // The action's value from the call that proposed it (before it was taken): the child's first estimate.
@@ -347,10 +360,11 @@ export class SearchContext {
   }
 
   /** Executes a (reversible) child from its parent's state and fills in what happened. */
-  async executeNode(child: SearchNode): Promise<SearchNode> {
-    if (child.commit) throw new ArborError('ARBOR_INTERNAL', `Node ${child.id} is an irreversible commit point; take it with commit()`);
+  executeNode(child: SearchNode): Promise<SearchNode> {
+    // Not async itself (it runs for every step): it hands back #run's promise, and rejects as an async would.
+    if (child.commit) return Promise.reject(new ArborError('ARBOR_INTERNAL', `Node ${child.id} is an irreversible commit point; take it with commit()`));
     const blocked = this.budget.blockedStep();
-    if (blocked !== undefined) throw new SearchStop({ kind: 'budget', resource: blocked });
+    if (blocked !== undefined) return Promise.reject(new SearchStop({ kind: 'budget', resource: blocked }));
     return this.#run(child);
   }
 
@@ -410,9 +424,13 @@ export class SearchContext {
     child.steps = executed.steps;
     if (result.ok && result.output !== undefined) child.output = result.output as JsonValue;
     if (result.error !== null) child.error = result.error.toJSON();
+    // Observing the new state and the task's goal test are the environment's work (its state, its task's
+    // predicate), timed with the executor's, not as planner overhead.
+    const observedAt = mark();
     child.observation = this.#options.keeper.observe();
     child.snapshot = this.#options.keeper.snapshot();
     child.goal = result.ok && this.task.isDone(child.observation);
+    this.budget.chargeExecution(lap(observedAt));
     child.status = result.ok ? (child.goal ? 'terminal' : 'open') : result.status === 'blocked' ? 'blocked' : 'failed';
     if (result.status === 'cancelled') this.#checkCancelled();
     return child;
@@ -431,7 +449,10 @@ export class SearchContext {
     const started = mark();
     let result: PolicyResult<T>;
     try {
-      result = await call({ ...(this.#signal === undefined ? {} : { signal: this.#signal }), ...(remainingTokens === undefined ? {} : { remainingTokens }) });
+      const options: PolicyCallOptions = {};
+      if (this.#signal !== undefined) options.signal = this.#signal;
+      if (remainingTokens !== undefined) options.remainingTokens = remainingTokens;
+      result = await call(options);
     } catch (error) {
       // A call that failed after reaching the model still spent what it reports, and its prompts are kept.
       const failed = ArborError.isInstance(error) ? error.data : {};
@@ -448,7 +469,9 @@ export class SearchContext {
     }
     this.budget.chargeCall(result.usage, lap(started));
     const calls = result.calls === undefined || result.calls.length === 0 ? undefined : result.calls;
-    this.policyLog.push({ method, request, response: result.value as JsonValue, usage: { ...result.usage }, ...(calls === undefined ? {} : { calls: calls.map((entry) => ({ ...entry })) }) });
+    const record: PolicyCallRecord = { method, request, response: result.value as JsonValue, usage: { ...result.usage } };
+    if (calls !== undefined) record.calls = calls.map((entry) => ({ ...entry }));
+    this.policyLog.push(record);
     if (calls !== undefined) noteCalls(node, method, calls, false);
     if (this.#options.onEvent !== undefined) {
       const spent = this.budget.spentCalls();
@@ -459,20 +482,33 @@ export class SearchContext {
 
   #checkCancelled(): void {
     if (this.#options.signal?.aborted) throw new SearchStop({ kind: 'cancelled' });
-    if (this.budget.signal.aborted) throw new SearchStop({ kind: 'budget', resource: 'wallTime' });
+    if (this.budget.expired) throw new SearchStop({ kind: 'budget', resource: 'wallTime' });
   }
 }
 
 export function childView(child: SearchNode): ChildView {
-  return {
-    action: child.action ?? '',
-    input: child.input,
-    ...(child.effect === null ? {} : { effect: child.effect }),
-    ...(child.stepStatus === null ? {} : { status: child.stepStatus }),
-    ...(child.observation === undefined || child.stepStatus === null ? {} : { observation: child.observation }),
-    ...(child.output === undefined ? {} : { output: child.output }),
-    ...(child.error === undefined ? {} : { error: child.error }),
-  };
+  // Assigned in this order, not spread: the same keys in the same order, without a temporary per field.
+  const view: ChildView = { action: child.action ?? '', input: child.input };
+  if (child.effect !== null) view.effect = child.effect;
+  if (child.stepStatus !== null) view.status = child.stepStatus;
+  if (child.observation !== undefined && child.stepStatus !== null) view.observation = child.observation;
+  if (child.output !== undefined) view.output = child.output;
+  if (child.error !== undefined) view.error = child.error;
+  return view;
+}
+
+/**
+ * Serialized observations, per observation object. Only frozen ones are cached (a frozen observation is
+ * taken to be immutable, as JsonValue states are meant to be): an environment that hands out its state (the FSM environments do, and reuse it when a step changes nothing) gets each
+ * state serialized once, however many nodes reach it; a mutable observation is serialized every time.
+ */
+const observationKeys = new WeakMap<object, string>();
+
+export function observationKey(observation: JsonValue): string {
+  if (observation === null || typeof observation !== 'object' || !Object.isFrozen(observation)) return JSON.stringify(observation);
+  let key = observationKeys.get(observation);
+  if (key === undefined) observationKeys.set(observation, (key = JSON.stringify(observation)));
+  return key;
 }
 
 /** Identity of an action with its arguments (input keys in any order give the same key). */
@@ -482,9 +518,22 @@ export function actionKey(action: string, input: JsonValue | undefined): string 
 
 function stableStringify(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify(value[key] as JsonValue)}`).join(',')}}`;
+  // Built by concatenation (no intermediate arrays): it runs for every proposal of every expansion.
+  let text: string;
+  if (Array.isArray(value)) {
+    text = '[';
+    // `?? ''`: as Array#join writes an undefined item.
+    for (let index = 0; index < value.length; index++) text += (index === 0 ? '' : ',') + (stableStringify(value[index] as JsonValue) ?? '');
+    return text + ']';
+  }
+  const keys = Object.keys(value);
+  if (keys.length > 1) keys.sort();
+  text = '{';
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
+    text += (index === 0 ? '' : ',') + JSON.stringify(key) + ':' + stableStringify(value[key] as JsonValue);
+  }
+  return text + '}';
 }
 
 const candidateKeys = new WeakMap<readonly CandidateAction[], string>();
@@ -499,9 +548,19 @@ function candidateKey(candidates: readonly CandidateAction[]): string {
   return key;
 }
 
-/** A model call as a node refers to it: `{ id, namespace }` (what the inspector resolves), purpose and model. */
+const refsByCalls = new WeakMap<readonly PolicyModelCall[], JsonObject[]>();
+
+/**
+ * A model call as a node refers to it: `{ id, namespace }` (what the inspector resolves), purpose and model.
+ * Made once per list of calls: the children one proposal call created share its refs (never changed).
+ */
 function toRefs(calls: readonly PolicyModelCall[]): JsonObject[] {
-  return calls.map((call) => ({ id: call.id, namespace: call.namespace, purpose: call.purpose, model: call.model, cached: call.cached }));
+  let refs = refsByCalls.get(calls);
+  if (refs === undefined) {
+    refs = calls.map((call) => ({ id: call.id, namespace: call.namespace, purpose: call.purpose, model: call.model, cached: call.cached }));
+    refsByCalls.set(calls, refs);
+  }
+  return refs;
 }
 
 function noteCalls(node: SearchNode, method: PolicyMethod, calls: readonly PolicyModelCall[], failed: boolean): void {

@@ -1,7 +1,7 @@
 import { ActionSpace, defineAction, type AnyAction } from '../actions/index.js';
 import type { Environment } from '../environments/index.js';
 import { SearchDivergedError, UsageError } from '../errors/index.js';
-import { approveAll, denyIrreversible, Executor, type ApprovalDecision, type ApprovalPolicy, type Guard, type Run, type StepResult } from '../execution/index.js';
+import { approveAll, denyIrreversible, Executor, type ApprovalDecision, type ApprovalPolicy, type ExecuteOptions, type Guard, type Run, type StepResult } from '../execution/index.js';
 import type { JsonObject, JsonValue } from '../internal/json.js';
 import type { StepRecord, Store } from '../provenance/index.js';
 import { lap, mark, type Lap } from './budget.js';
@@ -112,9 +112,7 @@ export class StateKeeper {
   async moveTo(node: SearchNode): Promise<void> {
     if (this.#current === node) return;
     if (this.mode === 'snapshot') {
-      if (node.snapshot === undefined) throw new SearchDivergedError(`Search node ${node.id} has no snapshot to restore`, { node: node.id });
-      this.#ref.current.restore?.(node.snapshot);
-      this.#current = node;
+      this.#restore(node);
       return;
     }
     const started = mark();
@@ -126,6 +124,12 @@ export class StateKeeper {
     this.#current = node;
   }
 
+  #restore(node: SearchNode): void {
+    if (node.snapshot === undefined) throw new SearchDivergedError(`Search node ${node.id} has no snapshot to restore`, { node: node.id });
+    this.#ref.current.restore?.(node.snapshot);
+    this.#current = node;
+  }
+
   /**
    * Executes `child`'s action from its parent's state, recording the step under the parent's step. Only a
    * `commit` may run an irreversible action (asking the approval policy); otherwise the executor blocks it.
@@ -133,13 +137,19 @@ export class StateKeeper {
   async execute(child: SearchNode, signal: AbortSignal | undefined, commit = false): Promise<ExecutedStep> {
     const parent = child.parent;
     if (parent === undefined || child.action === null) throw new UsageError('The root of a search has no step to execute');
-    await this.moveTo(parent);
+    // Synchronous when no rebuild is needed (every step of a snapshot search): no await hop per step.
+    if (this.#current !== parent) {
+      if (this.mode === 'snapshot') this.#restore(parent);
+      else await this.moveTo(parent);
+    }
     const from = this.#produced.length;
     const started = mark();
     this.#gate.committing = commit;
     let result: StepResult;
     try {
-      result = await this.run.execute(child.action, child.input, { parentStepId: parent.stepId, ...(signal === undefined ? {} : { signal }) });
+      const options: ExecuteOptions = { parentStepId: parent.stepId };
+      if (signal !== undefined) options.signal = signal;
+      result = await this.run.execute(child.action, child.input, options);
     } finally {
       this.#gate.committing = false;
     }
