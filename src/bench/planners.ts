@@ -20,6 +20,8 @@ export interface PlannersBenchmarkOptions {
   grid?: readonly { accuracy: number; valueNoise: number }[];
   /** The same budget for every search. Default 300 model calls. */
   budget?: Budget;
+  /** Unmeasured searches per strategy and domain before the measured ones (see the warm-up below). Default 5. */
+  warmup?: number;
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -52,7 +54,7 @@ export interface PlannersRow {
 export interface PlannersReport {
   simulated: true;
   note: string;
-  settings: { strategies: string[]; domains: string[]; tasks: number; seeds: number; grid: { accuracy: number; valueNoise: number }[]; budget: Budget };
+  settings: { strategies: string[]; domains: string[]; tasks: number; seeds: number; grid: { accuracy: number; valueNoise: number }[]; budget: Budget; warmup?: number };
   rows: PlannersRow[];
 }
 
@@ -95,6 +97,7 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
   const domains = [...(options.domains ?? BENCH_DOMAINS)];
   const tasks = options.tasks ?? 4;
   const seeds = options.seeds ?? 2;
+  const warmup = options.warmup ?? 5;
   const grid = [...(options.grid ?? [{ accuracy: 0.7, valueNoise: 0.2 }])];
   const budget: Budget = options.budget ?? { modelCalls: 300 };
   const temp = createTempStore('arbor-bench-planners-');
@@ -105,11 +108,21 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
     for (const cell of grid) for (const domain of domains) for (let taskIndex = 0; taskIndex < tasks; taskIndex++) for (let seed = 1; seed <= seeds; seed++) jobs.push({ domain, taskIndex, seed, cell });
     const total = jobs.length * strategies.length;
     let done = 0;
-    // Warm-up: oracles, candidate descriptors and JIT, so the first strategy measured is not penalised.
+    // Warm-up, not measured: every strategy searches a few times on each domain, so candidate descriptors
+    // are built and the JIT has compiled the planner's code before its overhead is timed (otherwise the
+    // first runs of each strategy pay for compilation). It uses the tasks after the measured ones when
+    // the domain has them, else the measured tasks with a policy seed no measured run uses.
     for (const domain of domains) {
       const environment = environments.get(domain) as FsmEnvironment;
-      const task = environment.tasks[0];
-      if (task !== undefined) await plan({ environment, task: task.id, planner: createPlanner('greedy'), policy: createSimulatedPolicy({ tasks: environment.tasks }), store: temp.store, approval: approveAll, budget: { modelCalls: 3 } });
+      const heldOut = environment.tasks.slice(tasks);
+      for (const strategy of strategies) {
+        for (let run = 0; run < warmup; run++) {
+          const task = heldOut.length > 0 ? heldOut[run % heldOut.length] : environment.tasks[run % Math.max(1, Math.min(tasks, environment.tasks.length))];
+          if (task === undefined) continue;
+          const policy = createSimulatedPolicy({ tasks: environment.tasks, accuracy: grid[0]?.accuracy ?? 0.7, valueNoise: grid[0]?.valueNoise ?? 0.2, seed: plannerSeed(0, run) });
+          await plan({ environment, task: task.id, planner: createPlanner(strategy), policy, store: temp.store, approval: approveAll, budget });
+        }
+      }
     }
     for (const job of jobs) {
       const environment = environments.get(job.domain) as FsmEnvironment;
@@ -142,7 +155,7 @@ export async function runPlannersBenchmark(options: PlannersBenchmarkOptions = {
   } finally {
     await temp.cleanup();
   }
-  return plannersReport({ strategies, domains, tasks, seeds, grid, budget }, samples);
+  return plannersReport({ strategies, domains, tasks, seeds, grid, budget, warmup }, samples);
 }
 
 /** The seed the simulated policy gets for a task and a seed number (the same for every strategy). */

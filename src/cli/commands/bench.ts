@@ -14,6 +14,7 @@ interface BenchPlannersOptions {
   strategies?: string;
   domains?: string;
   calls: string;
+  warmup: string;
   out: string;
   queue?: string;
   queueName: string;
@@ -40,6 +41,7 @@ export function registerBenchCommand(program: Command, cli: CliContext): void {
     .option('--strategies <list>', `strategies, comma-separated (default all: ${STRATEGY_NAMES.join(', ')})`)
     .option('--domains <list>', `domains, comma-separated (default all: ${BENCH_DOMAINS.join(', ')})`)
     .option('--calls <n>', 'model-call budget of every search', '300')
+    .option('--warmup <n>', 'unmeasured searches per strategy and domain first, on held-out tasks, so overhead is timed on compiled code (in-process runs)', '5')
     .option('--out <dir>', 'where to write planners.json and planners.svg', 'bench-results')
     .option('--queue <url>', 'run every search as a job for `arbor worker` processes on this Redis queue (the batch path) instead of in this process')
     .option('--queue-name <name>', 'BullMQ queue name (with --queue)', 'arbor-tasks')
@@ -54,6 +56,7 @@ export function registerBenchCommand(program: Command, cli: CliContext): void {
         seeds: options.seeds === undefined ? (options.full === true ? 3 : 2) : numberOption('--seeds', options.seeds, 1, 1000),
         grid: accuracies.flatMap((accuracy) => noises.map((valueNoise) => ({ accuracy, valueNoise }))),
         budget: { modelCalls: numberOption('--calls', options.calls, 1, 1e9) },
+        warmup: numberOption('--warmup', options.warmup, 0, 1000),
         ...(strategies === undefined ? {} : { strategies }),
         ...(domains === undefined ? {} : { domains }),
       };
