@@ -46,7 +46,11 @@ export interface EnvironmentTask {
 export interface Environment {
   readonly name: string;
   readonly actions: ActionSpace;
-  /** A JSON view of the current state, for preconditions, guards, policies and goal checks. */
+  /**
+   * A JSON view of the current state, for preconditions, guards, policies and goal checks. A frozen
+   * object is taken to be immutable all the way down (planners serialize it once per object to key its
+   * state): freeze deeply, or return a fresh or unfrozen object.
+   */
   observe(): JsonValue;
   readonly tasks?: readonly EnvironmentTask[];
   /**
