@@ -9,7 +9,7 @@ export const ExitCode = {
   usage: 2,
   /** A run stopped because a step was blocked (an irreversible action without approval, a precondition, a guard); `policy check` found the call would be blocked. */
   blocked: 3,
-  /** A verify replay found a divergence. */
+  /** A verify replay found a divergence (or would: the search was made by another revision of its strategy). */
   diverged: 4,
   /** The provenance store is unreadable: damaged, foreign or of a newer schema. */
   store: 5,
@@ -35,6 +35,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
     case 'ARBOR_NOT_FOUND':
     case 'ARBOR_NO_SUCH_ACTION':
       return ExitCode.notFound;
+    case 'ARBOR_STRATEGY_REVISION':
+      return ExitCode.diverged;
     case 'ARBOR_STORE_CORRUPT':
     case 'ARBOR_STORE_VERSION':
     case 'ARBOR_STORE':

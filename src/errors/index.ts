@@ -25,7 +25,7 @@ export { PolicyDeniedError } from './policy-denied-error.js';
 export { PostconditionFailedError } from './postcondition-failed-error.js';
 export { PreconditionFailedError } from './precondition-failed-error.js';
 export { QueueError } from './queue-error.js';
-export { NondeterminismMismatchError } from './replay-errors.js';
+export { NondeterminismMismatchError, StrategyRevisionError } from './replay-errors.js';
 export { ResumeError } from './resume-error.js';
 export { RunClosedError } from './run-closed-error.js';
 export { SandboxCrashedError } from './sandbox-crashed-error.js';

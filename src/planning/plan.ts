@@ -125,6 +125,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
         taskId: task.id,
         strategy: planner.name,
         strategyOptions: planner.options,
+        strategyRevision: planner.revision ?? 1,
         policy: policy.name,
         // The optional methods the policy has: strategies choose their logic by them, so a replay must too.
         policyMethods: (['proposeAndValue', 'samplePlans', 'reflect'] as const).filter((method) => policy[method] !== undefined),

@@ -12,5 +12,11 @@ export interface Planner {
   readonly name: string;
   /** The strategy's settings, recorded with the search so it can be replayed. */
   readonly options: JsonObject;
+  /**
+   * Which logic made the choices (default 1), recorded with the search: raised whenever the same policy
+   * answers would lead the strategy to other choices, so a replay under another revision is refused up
+   * front (StrategyRevisionError) instead of diverging halfway.
+   */
+  readonly revision?: number;
   search(context: SearchContext): Promise<SearchNode | undefined>;
 }

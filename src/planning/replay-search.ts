@@ -1,5 +1,5 @@
 import type { Environment } from '../environments/index.js';
-import { ArborError, SearchDivergedError, UsageError } from '../errors/index.js';
+import { ArborError, SearchDivergedError, StrategyRevisionError, UsageError } from '../errors/index.js';
 import { denyIrreversible, type ApprovalPolicy, type Guard, type StepResult } from '../execution/index.js';
 import type { JsonObject } from '../internal/json.js';
 import { getRunOrThrow, runSteps, type RunRecord, type SearchNodeRecord, type Store } from '../provenance/index.js';
@@ -150,6 +150,9 @@ export async function replaySearch(store: Store, runId: string, options: ReplayS
   if (logText === undefined) throw new ArborError('ARBOR_SEARCH_INCOMPLETE', `Run ${runId} has no policy log`, { hint: 'The search did not finish recording; it cannot be replayed.', data: { runId } });
   const log = JSON.parse(logText) as PolicyCallRecord[];
   const planner = createPlanner(metadata.strategy as string, (metadata.strategyOptions ?? {}) as JsonObject);
+  // Searches recorded before revisions were recorded were made by revision 1.
+  const recordedRevision = typeof metadata.strategyRevision === 'number' ? metadata.strategyRevision : 1;
+  if (recordedRevision !== (planner.revision ?? 1)) throw new StrategyRevisionError(runId, planner.name, recordedRevision, planner.revision ?? 1);
   const { wallTimeMs: _wallTime, ...budget } = (metadata.budget ?? {}) as Budget;
   const methods = Array.isArray(metadata.policyMethods) ? metadata.policyMethods : undefined;
   const policy = new RecordedPolicy(log, `recorded(${String(metadata.policy ?? 'policy')})`, methods === undefined ? {} : { proposeAndValue: methods.includes('proposeAndValue') });

@@ -75,4 +75,22 @@ describe('arbor replay on a recorded search', () => {
     // Reuse mode reads the recorded outputs of a search like any run's.
     expect((await arbor(['replay', runId, '--mode', 'reuse'])).code).toBe(0);
   });
+
+  it('refuses a search recorded by an earlier revision of its strategy before running anything (exit 4), and reuse still reads it', async () => {
+    const searched = await arbor(['plan', 'fsm/maze', 'gate-to-vault', '--strategy', 'astar', '--yes', '--json']);
+    const { runId } = JSON.parse(searched.stdout) as { runId: string };
+    // As recorded before strategy revisions were recorded (read as revision 1).
+    const db = new Database(storePath);
+    db.prepare("UPDATE runs SET metadata = json_remove(metadata, '$.strategyRevision') WHERE id = ?").run(runId);
+    const runsBefore = (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+    db.close();
+    const replayed = await arbor(['replay', runId]);
+    expect(replayed.code).toBe(4);
+    expect(replayed.stderr).toMatch(/^ARBOR_STRATEGY_REVISION: Run \w+ was searched by astar revision 1; this Arbor has revision 2/);
+    expect(replayed.stderr).toContain(`arbor replay ${runId} --mode reuse`);
+    const after = new Database(storePath, { readonly: true });
+    expect((after.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n).toBe(runsBefore);
+    after.close();
+    expect((await arbor(['replay', runId, '--mode', 'reuse'])).code).toBe(0);
+  });
 });

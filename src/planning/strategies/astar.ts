@@ -49,6 +49,8 @@ export function astar(options: AStarOptions = {}): Planner {
   const deferEvaluation = options.deferEvaluation ?? true;
   return {
     name: 'astar',
+    // 2: action values from the proposing call, averaged with the node's own; retries ask proposeAndValue.
+    revision: 2,
     options: { branching, priorWeight, stepSuccess, pruneBelow, retries, deferEvaluation, ...(Number.isFinite(maxCost) ? { maxCost } : {}) },
     async search(context: SearchContext): Promise<SearchNode | undefined> {
       const open = new NodeQueue();

@@ -183,3 +183,25 @@ describe.each(STRATEGY_NAMES)('planner contract: %s', (name) => {
     expect(withoutSnapshots.tree.nodes).toBe(withSnapshots.tree.nodes);
   });
 });
+
+describe('replaying a search made by another revision of its strategy', () => {
+  it('is refused up front with a typed error naming both revisions, and nothing is run', async () => {
+    const environment = miniEnvironment();
+    // A* as an earlier release made it: the same name, revision 1 (recorded as such).
+    const older = { ...createPlanner('astar'), revision: 1 };
+    const recorded = await plan({ environment, task: 'reach-gate', planner: older, policy: perfectPolicy(environment.tasks), store });
+    expect((await store.getRun(recorded.runId))?.metadata.strategyRevision).toBe(1);
+    const runsBefore = (await store.listRuns({ limit: 1000 })).length;
+    const error = await replaySearch(store, recorded.runId, { environment: miniEnvironment() }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toMatchObject({ code: 'ARBOR_STRATEGY_REVISION', data: { strategy: 'astar', recorded: 1, current: 2 } });
+    expect((error as Error).message).toContain('revision 1');
+    expect((await store.listRuns({ limit: 1000 })).length).toBe(runsBefore);
+    // The current revision is recorded, and replays.
+    const current = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: createPlanner('astar'), policy: perfectPolicy(), store });
+    expect((await store.getRun(current.runId))?.metadata.strategyRevision).toBe(2);
+    expect((await replaySearch(store, current.runId, { environment: miniEnvironment() })).sameChoices).toBe(true);
+  });
+});
