@@ -270,8 +270,9 @@ describe.each(adapters)('the LLM policy through the %s', (_, makeModel) => {
       { action: 'get_order', input: { orderId: 'ord-1001' }, probability: 0.6, value: 0.7 },
       { action: 'ship_order', input: { carrier: 'parcelpost', orderId: 'ord-1001' }, probability: 0.3 },
     ]);
-    // No repair for an action value: the planner values that child another way.
+    // No repair for an action value: the planner values that child another way; the drop is listed.
     expect(result?.repairs).toBeUndefined();
+    expect(result?.failures).toMatchObject([{ code: 'ARBOR_MODEL_INVALID_JSON', data: { issues: [{ path: ['proposals', 1, 'value'] }] } }]);
     expect(server.requestsTo('chat.completions')).toHaveLength(1);
     const request = server.requestsTo('chat.completions')[0]?.body as { response_format: { json_schema: { schema: { properties: { proposals: { items: { required: string[] } } } } } } };
     expect(request.response_format.json_schema.schema.properties.proposals.items.required).toContain('value');

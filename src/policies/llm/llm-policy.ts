@@ -302,6 +302,13 @@ export class LlmPolicy implements Policy {
       const read = (text: string): { proposals: Proposal[]; value: number | undefined; problems: ArborError[] } => {
         const parsed = readJsonAnswer(text, valuedProposalsAnswer, this.client.name);
         if (!parsed.ok) return { proposals: [], value: undefined, problems: [parsed.error] };
+        // A bad action value is not worth a repair (the planner values that child itself): it is dropped,
+        // and listed in `failures` so it is not lost silently.
+        parsed.value.proposals.slice(0, k).forEach((item, index) => {
+          if (item.value !== undefined && !(typeof item.value === 'number' && item.value >= 0 && item.value <= 1)) {
+            ledger.failures.push(shapeError(this.client.name, text, ['proposals', index, 'value'], `"value" (of proposal ${index}) must be a number from 0 to 1; got ${JSON.stringify(item.value) ?? String(item.value)}; dropped`).toJSON());
+          }
+        });
         const checked = this.#checkProposals(
           parsed.value.proposals.map((item) => ({ action: item.action, input: item.input, probability: item.probability, rationale: item.rationale, value: item.value })),
           checker,
