@@ -27,6 +27,7 @@ const factories: Record<string, (options: AnyOptions) => Planner> = {
   'best-first': bestFirst,
   mcts,
   'mcts-value': (options) => mcts({ ...(options as MctsOptions), simulation: 'value' }),
+  'mcts-q': (options) => mcts({ ...(options as MctsOptions), childValues: 'proposal' }),
   'tree-planner': treePlanner,
   'best-of-n': bestOfN,
 };

@@ -29,6 +29,13 @@ export interface MctsOptions {
   rolloutDepth?: number;
   /** Reflections written after failed simulations or on dead ends. Default 3 with rollouts (LATS reflects on fewer than 4 failed trajectories), unlimited with `value`. */
   maxReflections?: number;
+  /**
+   * Where children's values come from. `evaluate` (the default, as LATS does): a second call scores the
+   * children after they were executed, seeing what each step did. `proposal` (the `mcts-q` strategy): the
+   * values the proposing call gave each action before it was taken (`Proposal.value`), one call per
+   * expansion, when the policy has `proposeAndValue`.
+   */
+  childValues?: 'evaluate' | 'proposal';
 }
 
 /**
@@ -52,9 +59,10 @@ export function mcts(options: MctsOptions = {}): Planner {
   const simulation = options.simulation ?? 'rollout';
   const rolloutDepth = options.rolloutDepth ?? Number.POSITIVE_INFINITY;
   const maxReflections = options.maxReflections ?? (simulation === 'rollout' ? 3 : Number.POSITIVE_INFINITY);
+  const childValues = options.childValues ?? 'evaluate';
   if (!(rolloutDepth >= 1)) throw new UsageError(`rolloutDepth must be at least 1, got ${rolloutDepth}`);
   return {
-    name: simulation === 'rollout' ? 'mcts' : 'mcts-value',
+    name: simulation === 'value' ? 'mcts-value' : childValues === 'proposal' ? 'mcts-q' : 'mcts',
     options: {
       iterations,
       exploration,
@@ -63,6 +71,7 @@ export function mcts(options: MctsOptions = {}): Planner {
       commitValue,
       maxExpansions,
       simulation,
+      childValues,
       ...(Number.isFinite(rolloutDepth) ? { rolloutDepth } : {}),
       ...(Number.isFinite(maxReflections) ? { maxReflections } : {}),
     },
@@ -121,7 +130,7 @@ export function mcts(options: MctsOptions = {}): Planner {
         nodes.reduce<SearchNode | undefined>((best, node) => (best === undefined || (node.value ?? 0) > (best.value ?? 0) ? node : best), undefined);
       /** Expands a leaf (or re-expands one whose children all failed): returns the goal if reached, and the admitted children. */
       const grow = async (node: SearchNode): Promise<{ goal?: SearchNode; admitted: SearchNode[] }> => {
-        const children = await expandAndScore(context, node, branching);
+        const children = await expandAndScore(context, node, branching, childValues);
         const goal = children.find((child) => child.goal);
         if (goal !== undefined) return { goal, admitted: [] };
         return { admitted: admit(node, children) };
@@ -136,7 +145,7 @@ export function mcts(options: MctsOptions = {}): Planner {
         let node = start;
         start.data.rolloutFrom = true;
         while (node.depth < limit) {
-          const children = await expandAndScore(context, node, branching);
+          const children = await expandAndScore(context, node, branching, childValues);
           for (const child of children) child.data.rollout = true;
           const goal = children.find((child) => child.goal);
           if (goal !== undefined) return { goal, end: goal, reward: 1, failed: false };

@@ -7,9 +7,19 @@ export const DEFAULT_BRANCHING = 3;
 
 /**
  * The usual expansion: one policy call proposes k actions, they are executed (or kept as commit points),
- * and one more call scores all the children together. Returns the children that can be scored.
+ * and one more call scores all the children together, after they were executed. With `childValues:
+ * 'proposal'` and a policy that can, the children's values come from the proposing call instead (one call).
+ * Returns the children that can be scored.
  */
-export async function expandAndScore(context: SearchContext, node: SearchNode, k: number): Promise<SearchNode[]> {
+export async function expandAndScore(context: SearchContext, node: SearchNode, k: number, childValues: 'evaluate' | 'proposal' = 'evaluate'): Promise<SearchNode[]> {
+  if (childValues === 'proposal' && context.valuesWhileProposing) {
+    // One call: the children keep the values their proposals came with (judged before they were taken);
+    // only those that came without one are scored after, together.
+    const created = await context.expand(node, await context.proposeAndValue(node, k, { keepValue: true }));
+    const scored = created.filter((child) => child.status !== 'pruned');
+    await context.evaluate(node, scored.filter((child) => child.value === null));
+    return scored;
+  }
   const proposals = await context.propose(node, k);
   const created = await context.expand(node, proposals);
   const scored = created.filter((child) => child.status !== 'pruned');

@@ -246,10 +246,27 @@ describe('MCTS with LATS simulation (the default)', () => {
     expect(nodes.filter((node) => node.parentId === 0 && node.action === 'walk' && (node.visits ?? 0) > 1).length).toBeGreaterThan(0);
   });
 
-  it('is named for what it does: mcts simulates, mcts-value does not', () => {
+  it('is named for what it does: mcts simulates, mcts-value does not, mcts-q takes values from the proposals', () => {
     expect(mcts().name).toBe('mcts');
-    expect(mcts().options).toMatchObject({ simulation: 'rollout', maxReflections: 3 });
+    expect(mcts().options).toMatchObject({ simulation: 'rollout', maxReflections: 3, childValues: 'evaluate' });
     expect(mcts({ simulation: 'value' }).name).toBe('mcts-value');
+    expect(mcts({ childValues: 'proposal' }).name).toBe('mcts-q');
+  });
+
+  it('with childValues "proposal" (mcts-q) values children in the call that proposed them: one call per expansion, no evaluate', async () => {
+    const good = new Set(['hall', 'lobby', 'gate']);
+    const value = (action: string, input: JsonValue): number => (action === 'walk' && good.has(to(input) ?? '') ? 0.9 : 0.15);
+    const policy = scriptedPolicy({ value, valuesWhileProposing: true, valuesActions: true });
+    const result = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: mcts({ branching: 20, childValues: 'proposal' }), policy, store, approval: approveAll, candidates: noShortcuts });
+    expect(result.status).toBe('succeeded');
+    expect(result.plan.map((step) => to(step.input))).toEqual(['hall', 'lobby', 'gate']);
+    expect(policy.calls.evaluate).toBe(0);
+    expect(policy.calls.propose).toBe(0);
+    expect(result.spent.modelCalls).toBe(result.spent.expansions + policy.calls.reflect!);
+    // The LATS default scores the same children after executing them: two calls per expansion.
+    const lats = scriptedPolicy({ value, valuesWhileProposing: true, valuesActions: true });
+    const latsResult = await plan({ environment: miniEnvironment(), task: 'reach-gate', planner: mcts({ branching: 20 }), policy: lats, store, approval: approveAll, candidates: noShortcuts });
+    expect(lats.calls.evaluate).toBe(latsResult.spent.expansions);
   });
 });
 
