@@ -115,8 +115,12 @@ describe('a pool of worker processes on BullMQ, recording into PostgreSQL', () =
     // The jobs the killed worker held were taken over and continued their runs, not restarted.
     const takenOver = report.results.filter((result) => killedWith.includes(result.runId));
     expect(takenOver.length).toBe(killedWith.length);
-    expect(takenOver.every((result) => result.attempts >= 2)).toBe(true);
-    expect(takenOver.some((result) => result.resumedAtSeq > 0)).toBe(true);
+    // A job the victim finished just before the signal landed (its end event still in the pipe) keeps its
+    // one attempt; the others were taken over, and at least one went on from where its run had got to.
+    const finishedBeforeTheKill = takenOver.filter((result) => result.attempts === 1);
+    expect(finishedBeforeTheKill.every((result) => result.status === 'succeeded')).toBe(true);
+    expect(finishedBeforeTheKill.length).toBeLessThan(takenOver.length);
+    expect(takenOver.filter((result) => result.attempts >= 2).some((result) => result.resumedAtSeq > 0)).toBe(true);
 
     const store = await PostgresStore.open(database.url);
     try {
