@@ -36,8 +36,9 @@ export interface AStarOptions {
 /**
  * A* over the action tree (ToolChain*): f = g + h, where g sums step costs (the action's declared cost plus
  * a penalty for low policy probability) and h is the caller's heuristic or the policy's value turned into
- * a cost (a value v read as stepSuccess^(steps left)). Nodes are expanded in f order; the goal test is made when a node is popped, so the path
- * returned is the least-cost one the search generated. States reached twice keep their cheapest path.
+ * a cost (a value v read as stepSuccess^(steps left)). Nodes are expanded in f order (each has the least f in
+ * the queue when it is expanded); the goal test is made when a node is popped, so the path returned is the
+ * least-cost one the search generated. States reached twice keep their cheapest path.
  */
 export function astar(options: AStarOptions = {}): Planner {
   const branching = options.branching ?? DEFAULT_BRANCHING;
