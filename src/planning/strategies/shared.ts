@@ -12,18 +12,12 @@ export const DEFAULT_BRANCHING = 3;
  * Returns the children that can be scored.
  */
 export async function expandAndScore(context: SearchContext, node: SearchNode, k: number, childValues: 'evaluate' | 'proposal' = 'evaluate'): Promise<SearchNode[]> {
-  if (childValues === 'proposal' && context.valuesWhileProposing) {
-    // One call: the children keep the values their proposals came with (judged before they were taken);
-    // only those that came without one are scored after, together.
-    const created = await context.expand(node, await context.proposeAndValue(node, k, { keepValue: true }));
-    const scored = created.filter((child) => child.status !== 'pruned');
-    await context.evaluate(node, scored.filter((child) => child.value === null));
-    return scored;
-  }
-  const proposals = await context.propose(node, k);
-  const created = await context.expand(node, proposals);
-  const scored = created.filter((child) => child.status !== 'pruned');
-  await context.evaluate(node, scored);
+  const fromProposals = childValues === 'proposal' && context.valuesWhileProposing;
+  const proposals = fromProposals ? await context.proposeAndValue(node, k, { keepValue: true }) : await context.propose(node, k);
+  const scored = (await context.expand(node, proposals)).filter((child) => child.status !== 'pruned');
+  // Children that came with their action's value keep it (judged before they were taken); the others are
+  // scored after, together (evaluate makes no call for none).
+  await context.evaluate(node, fromProposals ? scored.filter((child) => child.value === null) : scored);
   return scored;
 }
 
