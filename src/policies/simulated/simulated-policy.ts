@@ -226,21 +226,15 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
       // The state's value and each proposal's value are more numbers in the same answer, with the same
       // noise as evaluate's; a proposal is judged by its predicted outcome, as evaluate judges a child
       // that was not executed.
-      const oracle = oracleFor(state);
-      const view = viewOf(state);
-      const here = oracle.costToGo(view);
-      const value = noisy(valueOf(here));
-      const rights = new Set(oracle.nextActions(view).map((right) => keyOf(right.action, right.input)));
-      const valued = proposals.map((proposal) => ({ ...proposal, value: noisy(trueValue(oracle, view, here, rights, { action: proposal.action, input: proposal.input })) }));
+      const judge = judgeAt(state);
+      const value = noisy(valueOf(judge.here));
+      const valued = proposals.map((proposal) => ({ ...proposal, value: judge.child({ action: proposal.action, input: proposal.input }) }));
       return settle({ proposals: valued, value }, input + PROMPT_TOKENS.value, output + 6 * (1 + valued.length), call);
     },
 
     async evaluate(state, children, call) {
-      const oracle = oracleFor(state);
-      const view = viewOf(state);
-      const here = oracle.costToGo(view);
-      const rights = new Set(oracle.nextActions(view).map((right) => keyOf(right.action, right.input)));
-      const values = children.map((child) => noisy(trueValue(oracle, view, here, rights, child)));
+      const judge = judgeAt(state);
+      const values = children.map((child) => judge.child(child));
       const input = PROMPT_TOKENS.evaluate + stateTokens(state) + children.reduce((sum, child) => sum + childTokens(child), 0);
       return settle(values, input, 6 * children.length, call);
     },
@@ -285,6 +279,15 @@ export function createSimulatedPolicy(options: SimulatedPolicyOptions): Simulate
 
   function childTokens(child: ChildView): number {
     return 6 + tokens(JSON.stringify([child.action, child.input, child.status ?? 'not executed'])) + (child.observation === undefined ? 0 : tokens(JSON.stringify(child.observation)));
+  }
+
+  /** How the policy judges a state's children (executed or not): the state's cost to go, and a noisy value per child. */
+  function judgeAt(state: PolicyState): { here: number; child: (child: ChildView) => number } {
+    const oracle = oracleFor(state);
+    const view = viewOf(state);
+    const here = oracle.costToGo(view);
+    const rights = new Set(oracle.nextActions(view).map((right) => keyOf(right.action, right.input)));
+    return { here, child: (child) => noisy(trueValue(oracle, view, here, rights, child)) };
   }
 
   function trueValue(oracle: TaskOracle, view: OracleView, here: number, rights: Set<string>, child: ChildView): number {
