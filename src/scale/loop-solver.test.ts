@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepInDoubtError } from '../errors/index.js';
-import { approveAll } from '../execution/index.js';
 import { createTempStore } from '../internal/temp-store.js';
 import type { Policy } from '../planning/policy.js';
 import type { StepWrite, Store } from '../provenance/index.js';
 import { ulid } from 'ulid';
-import { createLedgerEnvironment, expectedSteps, localReceipts, nextStepPolicy } from './fixtures/ledger-plugin.js';
+import { expectedSteps, localReceipts, nextStepPolicy } from './fixtures/ledger-plugin.js';
+import { ledgerSolveContext } from './fixtures/solve-context.js';
 import { loopSolver } from './loop-solver.js';
 import type { SolveContext, TaskJob } from './solver.js';
 
@@ -50,22 +50,7 @@ function dyingStore(store: Store, kind: 'insertStep' | 'completeStep', when: (st
 }
 
 function contextFor(job: TaskJob, store: Store, policy: Policy): SolveContext {
-  const environment = createLedgerEnvironment();
-  const task = environment.tasks?.find((candidate) => candidate.id === job.spec.task);
-  if (task === undefined) throw new Error('no task');
-  return {
-    job,
-    store,
-    environment,
-    createEnvironment: async () => createLedgerEnvironment(),
-    task,
-    policy,
-    approval: approveAll,
-    signal: new AbortController().signal,
-    workerId: 'test:1',
-    progress: () => undefined,
-    runMetadata: { batchId: job.batchId },
-  };
+  return ledgerSolveContext(job, store, policy, 'test:1');
 }
 
 const jobFor = (invoice: number): TaskJob => ({ batchId: 'B1', index: invoice, runId: ulid(), spec: { environment: 'test/ledger', task: `pay-${invoice}`, approve: true } });

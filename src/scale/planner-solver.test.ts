@@ -1,12 +1,12 @@
 import { ulid } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResumeError } from '../errors/index.js';
-import { approveAll } from '../execution/index.js';
 import { createTempStore } from '../internal/temp-store.js';
 import type { Policy } from '../planning/policy.js';
 import { runRecord, stepWrite } from '../provenance/conformance/step-fixtures.js';
 import type { Store } from '../provenance/index.js';
-import { createLedgerEnvironment, localReceipts, nextStepPolicy } from './fixtures/ledger-plugin.js';
+import { localReceipts, nextStepPolicy } from './fixtures/ledger-plugin.js';
+import { ledgerSolveContext } from './fixtures/solve-context.js';
 import { plannerSolver } from './planner-solver.js';
 import type { SolveContext, TaskJob } from './solver.js';
 
@@ -20,13 +20,7 @@ afterEach(async () => {
 });
 
 function contextFor(job: TaskJob, store: Store, policy: Policy = nextStepPolicy(0, false)): SolveContext {
-  const environment = createLedgerEnvironment();
-  const task = environment.tasks?.find((candidate) => candidate.id === job.spec.task);
-  if (task === undefined) throw new Error('no task');
-  return {
-    job, store, environment, task, policy, approval: approveAll, signal: new AbortController().signal, workerId: 'test:2',
-    createEnvironment: async () => createLedgerEnvironment(), progress: () => undefined, runMetadata: { batchId: job.batchId },
-  };
+  return ledgerSolveContext(job, store, policy, 'test:2');
 }
 
 const jobFor = (invoice: number): TaskJob => ({ batchId: 'B2', index: invoice, runId: ulid(), spec: { environment: 'test/ledger', task: `pay-${invoice}`, strategy: 'astar', approve: true } });
