@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { stopProcess, type RunningService } from './running-service.js';
+import { logTail, stopProcess, type RunningService } from './running-service.js';
 import { aptInstall, findExecutable, freePort, isRoot, lookupUser, runSync, waitFor } from './system.js';
 
 /** The directory holding `initdb` and `postgres`: Debian's newest /usr/lib/postgresql/<v>/bin, else PATH. */
@@ -86,18 +86,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       } finally {
         await client.end().catch(() => undefined);
       }
-    }, { timeoutMs: 30_000, failed: () => (exited === undefined ? undefined : `${exited}\n${tail(logFile)}`) });
+    }, { timeoutMs: 30_000, failed: () => (exited === undefined ? undefined : `${exited}\n${logTail(logFile)}`) });
   } catch (error) {
     await stopProcess(pid, 'SIGINT', dir);
     throw error;
   }
   return { name: 'postgres', url, port, pid, dir, stop: () => stopProcess(pid, 'SIGINT', dir) };
-}
-
-function tail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '';
-  }
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { stopProcess, type RunningService } from './running-service.js';
+import { logTail, stopProcess, type RunningService } from './running-service.js';
 import { aptInstall, findExecutable, freePort, waitFor } from './system.js';
 
 export interface StartRedisOptions {
@@ -52,18 +52,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Runni
       } finally {
         client.disconnect();
       }
-    }, { timeoutMs: 15_000, failed: () => (exited === undefined ? undefined : `${exited}\n${tail(logFile)}`) });
+    }, { timeoutMs: 15_000, failed: () => (exited === undefined ? undefined : `${exited}\n${logTail(logFile)}`) });
   } catch (error) {
     await stopProcess(pid, 'SIGTERM', dir);
     throw error;
   }
   return { name: 'redis', url, port, pid, dir, stop: () => stopProcess(pid, 'SIGTERM', dir) };
-}
-
-function tail(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '';
-  }
 }

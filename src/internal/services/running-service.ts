@@ -48,3 +48,12 @@ export async function stopProcess(pid: number, signal: NodeJS.Signals, dir: stri
   for (let attempt = 0; attempt < 20 && isAlive(pid); attempt++) await new Promise((resolve) => setTimeout(resolve, 25));
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** The last lines of a server's log, to say why it did not start (empty when there is no log). */
+export function logTail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
