@@ -31,14 +31,13 @@ const STEP_COLUMNS = `s.run_id, s.seq, s.parent_step_id, s.depth, s.kind, s.acti
 const STEP_JOINS = `LEFT JOIN blobs bi ON s.input_json IS NULL AND bi.hash = s.input_hash
   LEFT JOIN blobs bo ON s.output_json IS NULL AND bo.hash = s.output_hash`;
 const STEP_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20`;
-// Blobs of large payloads go in with the step, in one statement (one round trip, one transaction).
-const WITH_BLOBS = `WITH bi AS (
-    INSERT INTO blobs (hash, size, content) SELECT $8::text, octet_length($21::text), $21::text WHERE $21::text IS NOT NULL
-    ON CONFLICT (hash) DO NOTHING
-  ), bo AS (
-    INSERT INTO blobs (hash, size, content) SELECT $10::text, octet_length($22::text), $22::text WHERE $22::text IS NOT NULL
+/** A CTE that stores a large payload as a blob: parameter `content` under parameter `hash`, nothing when it is NULL. */
+const blobInsert = (name: string, hash: number, content: number): string => `${name} AS (
+    INSERT INTO blobs (hash, size, content) SELECT $${hash}::text, octet_length($${content}::text), $${content}::text WHERE $${content}::text IS NOT NULL
     ON CONFLICT (hash) DO NOTHING
   )`;
+// Blobs of large payloads go in with the step, in one statement (one round trip, one transaction).
+const WITH_BLOBS = `WITH ${blobInsert('bi', 8, 21)}, ${blobInsert('bo', 10, 22)}`;
 
 const SQL = {
   insertRun: `INSERT INTO runs (id, status, task, environment, parent_run_id, fork_seq, created_at, ended_at, metadata)
@@ -48,13 +47,7 @@ const SQL = {
   insertStep: `INSERT INTO steps (run_id, seq, parent_step_id, depth, kind, action, effect, input_hash, input_json, output_hash,
       output_json, status, error_code, error, started_at, ended_at, duration_us, attempt, nondeterminism, metadata)
     VALUES (${STEP_VALUES}) ON CONFLICT (run_id, seq) DO NOTHING RETURNING seq`,
-  completeStep: `WITH bi AS (
-      INSERT INTO blobs (hash, size, content) SELECT $12::text, octet_length($13::text), $13::text WHERE $13::text IS NOT NULL
-      ON CONFLICT (hash) DO NOTHING
-    ), bo AS (
-      INSERT INTO blobs (hash, size, content) SELECT $3::text, octet_length($14::text), $14::text WHERE $14::text IS NOT NULL
-      ON CONFLICT (hash) DO NOTHING
-    )
+  completeStep: `WITH ${blobInsert('bi', 12, 13)}, ${blobInsert('bo', 3, 14)}
     UPDATE steps SET output_hash = $3, output_json = $4, status = $5, error_code = $6, error = $7, ended_at = $8,
       duration_us = $9, nondeterminism = $10, metadata = $11
     WHERE run_id = $1 AND seq = $2 AND status = 'running'
